@@ -1,0 +1,24 @@
+import { Command } from 'commander';
+import { SwarmlabError, errorMessage } from './core/errors.js';
+import { createLogger } from './core/log.js';
+import { registerEngineCommands } from './engine/engine-cli.js';
+
+const log = createLogger('swarmlab');
+
+const program = new Command('swarmlab')
+  .description('Integration tests for Docker Swarm networking: MARK rules, IPVS services and request spread on real Swarms')
+  .showHelpAfterError();
+
+registerEngineCommands(program, log);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof SwarmlabError) {
+    log.error(error.message);
+    process.exitCode = 2;
+  } else {
+    log.error(error instanceof Error ? (error.stack ?? error.message) : errorMessage(error));
+    process.exitCode = 3;
+  }
+}

@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Content-addressed cache for slow builds (root file systems, VM disks, node
+ * images). An entry's directory name is its kind plus a hash of every input
+ * that shapes it, so changing an input builds a new entry and never reuses a
+ * stale one. Entries are built in a temporary directory and renamed into place,
+ * so an interrupted build never looks finished.
+ */
+export function cacheRoot(): string {
+  return process.env['SWARMLAB_CACHE'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'swarmlab');
+}
+
+export function cacheKey(inputs: unknown): string {
+  return createHash('sha256').update(JSON.stringify(inputs)).digest('hex').slice(0, 16);
+}
+
+export interface CacheEntry {
+  path: string;
+  hit: boolean;
+}
+
+export async function cachedDirectory(
+  kind: string,
+  inputs: unknown,
+  build: (tmpDir: string) => Promise<void>,
+): Promise<CacheEntry> {
+  const path = join(cacheRoot(), `${kind}-${cacheKey(inputs)}`);
+  if (await exists(path)) return { path, hit: true };
+  const tmp = `${path}.partial-${process.pid}`;
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp, { recursive: true });
+  try {
+    await build(tmp);
+    await rename(tmp, path);
+  } catch (error) {
+    await rm(tmp, { recursive: true, force: true });
+    throw error;
+  }
+  return { path, hit: false };
+}
+
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

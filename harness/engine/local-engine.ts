@@ -1,0 +1,72 @@
+import { SwarmlabError, errorMessage } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import { withDeadline } from '../core/wait.js';
+import { ensureImage, type ImageSource } from '../images/image-source.js';
+import { dockerClient, engineFacts } from './engine-facts.js';
+import type { EngineFacts, EngineProvider, RunningEngine } from './engine.js';
+
+export function localDockerHost(): string {
+  return process.env['DOCKER_HOST'] ?? 'unix:///var/run/docker.sock';
+}
+
+/** Whether the local engine answers at all; the reason when it does not. */
+export async function localEngineReachable(dockerHost: string): Promise<{ ok: boolean; reason: string }> {
+  try {
+    await withDeadline(`the Docker API at ${dockerHost}`, 5_000, dockerClient(dockerHost).ping());
+    return { ok: true, reason: `answers at ${dockerHost}` };
+  } catch (error) {
+    return { ok: false, reason: `no Docker engine answers at ${dockerHost} (${errorMessage(error)})` };
+  }
+}
+
+/** The user's own engine (DOCKER_HOST or the default socket). It is never stopped by swarmlab. */
+export class LocalEngineProvider implements EngineProvider {
+  readonly kind = 'local' as const;
+
+  constructor(
+    private readonly nodeImage: ImageSource,
+    private readonly log: Logger,
+    private readonly dockerHost = localDockerHost(),
+  ) {}
+
+  async start(): Promise<RunningEngine> {
+    const reachable = await localEngineReachable(this.dockerHost);
+    if (!reachable.ok) throw new SwarmlabError('local-engine', `${reachable.reason}; use --engine vm for the embedded engine`);
+    await ensureImage(this.dockerHost, this.nodeImage, this.log);
+    const engine = new LocalEngine(this.dockerHost, this.nodeImage.ref);
+    const facts = await engine.facts();
+    if (!facts.ipvs) throw new NoIpvsError(facts);
+    return engine;
+  }
+}
+
+export class NoIpvsError extends SwarmlabError {
+  constructor(readonly facts: EngineFacts) {
+    super(
+      'no-ipvs',
+      `the Docker engine at ${facts.dockerHost} (Docker ${facts.dockerVersion}, kernel ${facts.kernel}) has no IPVS: ` +
+        `a privileged container could not create an IPVS virtual service (${facts.ipvsDetail.split('\n')[0]}). ` +
+        'Swarm would program no MARK rules and no IPVS services there. Use --engine vm to run on the embedded engine.',
+      { ...facts },
+    );
+    this.name = 'NoIpvsError';
+  }
+}
+
+export class LocalEngine implements RunningEngine {
+  readonly kind = 'local' as const;
+  readonly name = 'local';
+
+  constructor(
+    readonly dockerHost: string,
+    private readonly probeImage: string,
+  ) {}
+
+  facts(): Promise<EngineFacts> {
+    return engineFacts('local', this.name, this.dockerHost, this.probeImage);
+  }
+
+  async stop(): Promise<void> {
+    // The user's engine is theirs: swarmlab removes what it created on it, never the engine.
+  }
+}

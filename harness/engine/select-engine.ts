@@ -1,0 +1,96 @@
+import { ConfigError, SwarmlabError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import { debianSuite } from '../images/debian-suites.js';
+import { debianNodeImage } from '../images/node-image.js';
+import type { EngineChoice, RunningEngine } from './engine.js';
+import { engineChoices } from './engine.js';
+import { LocalEngine, LocalEngineProvider, NoIpvsError, localDockerHost, localEngineReachable } from './local-engine.js';
+import { dockerClient } from './engine-facts.js';
+import { swarmlabLabel } from '../images/image-source.js';
+import { VmEngine, VmEngineProvider } from './vm/vm-engine.js';
+
+export interface EngineRequest {
+  choice: EngineChoice;
+  /** Name of the VM instance (ignored by the local engine). */
+  name: string;
+  /** Debian suite of the VM (its kernel and Docker) and of the default node image. */
+  suite: string;
+}
+
+export function parseEngineChoice(value: string, source = '--engine'): EngineChoice {
+  if ((engineChoices as readonly string[]).includes(value)) return value as EngineChoice;
+  throw new ConfigError(source, 'engine', `one of ${engineChoices.join(', ')}`, value);
+}
+
+/**
+ * Brings up the requested engine. `auto` takes the local engine when it
+ * answers and proves IPVS, the VM otherwise, and says which and why.
+ */
+export async function startEngine(request: EngineRequest, log: Logger): Promise<RunningEngine> {
+  const suite = debianSuite(request.suite);
+  const nodeImage = await debianNodeImage(suite, log);
+  const vm = new VmEngineProvider({ name: request.name, suite, preload: [nodeImage] }, log);
+  if (request.choice === 'vm') return vm.start();
+  const local = new LocalEngineProvider(nodeImage, log);
+  if (request.choice === 'local') return local.start();
+
+  const running = await VmEngine.attach(request.name, log);
+  const dockerHost = localDockerHost();
+  const reachable = running ? { ok: false, reason: 'not asked' } : await localEngineReachable(dockerHost);
+  let localIpvs: boolean | undefined;
+  let localEngine: RunningEngine | undefined;
+  let kernel = 'unknown';
+  if (reachable.ok) {
+    try {
+      localEngine = await local.start();
+      localIpvs = true;
+    } catch (error) {
+      if (!(error instanceof NoIpvsError)) throw error;
+      localIpvs = false;
+      kernel = error.facts.kernel;
+    }
+  }
+  const choice = chooseAutoEngine({ vmRunning: running !== undefined, localReachable: reachable, localIpvs, localKernel: kernel, dockerHost, vmName: request.name });
+  log.info(`engine auto: ${choice.why}`);
+  if (choice.kind === 'local' && localEngine) return localEngine;
+  return running ?? vm.start();
+}
+
+export interface AutoEngineInputs {
+  vmRunning: boolean;
+  localReachable: { ok: boolean; reason: string };
+  /** undefined when the local engine was not reachable, so IPVS was not tried. */
+  localIpvs: boolean | undefined;
+  localKernel: string;
+  dockerHost: string;
+  vmName: string;
+}
+
+/** The `auto` rule, apart from the probing so it can be tested: a running VM, else a local engine with IPVS, else a new VM. */
+export function chooseAutoEngine(inputs: AutoEngineInputs): { kind: 'local' | 'vm'; why: string } {
+  if (inputs.vmRunning) return { kind: 'vm', why: `using the running VM engine "${inputs.vmName}"` };
+  if (!inputs.localReachable.ok) return { kind: 'vm', why: `chose the VM engine because ${inputs.localReachable.reason}` };
+  if (inputs.localIpvs) return { kind: 'local', why: `chose the local engine at ${inputs.dockerHost}: it answers and has IPVS` };
+  return { kind: 'vm', why: `chose the VM engine because the local engine at ${inputs.dockerHost} has no IPVS (kernel ${inputs.localKernel})` };
+}
+
+/** The engine a later command (status, down, cluster verbs) talks to, without starting anything. */
+export async function attachEngine(choice: EngineChoice, name: string, log: Logger): Promise<RunningEngine> {
+  if (choice !== 'local') {
+    const vm = await VmEngine.attach(name, log);
+    if (vm) return vm;
+    if (choice === 'vm') throw new SwarmlabError('no-engine', `no VM engine "${name}" is running; start one with: swarmlab engine up --engine vm`);
+  }
+  const dockerHost = localDockerHost();
+  const reachable = await localEngineReachable(dockerHost);
+  if (!reachable.ok) {
+    throw new SwarmlabError('no-engine', `no engine: no VM engine "${name}" is running and ${reachable.reason}; start one with: swarmlab engine up`);
+  }
+  return new LocalEngine(dockerHost, await findNodeImage(dockerHost));
+}
+
+/** Any swarmlab node image already on the engine: enough for the IPVS proof, and nothing is imported. */
+async function findNodeImage(dockerHost: string): Promise<string> {
+  const images = await dockerClient(dockerHost).listImages({ filters: { label: [`${swarmlabLabel}=node`] } });
+  return images[0]?.RepoTags?.[0] ?? 'no swarmlab node image on this engine yet (run swarmlab engine up --engine local)';
+}

@@ -1,0 +1,212 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { SwarmlabError, lastLines } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
+import { runOnHost } from '../../core/run-command.js';
+import { StateStore } from '../../core/state.js';
+import { sleep, waitFor } from '../../core/wait.js';
+import type { DebianSuite } from '../../images/debian-suites.js';
+import type { ImageSource } from '../../images/image-source.js';
+import { dockerClient, engineFacts } from '../engine-facts.js';
+import type { EngineFacts, EngineProvider, RunningEngine } from '../engine.js';
+import { vmDisk } from './vm-disk.js';
+
+export interface VmEngineOptions {
+  /** Instance name; two engines with different names run side by side. */
+  name: string;
+  suite: DebianSuite;
+  /** Images baked into the disk: the first one also runs the IPVS proof. */
+  preload: readonly ImageSource[];
+  memoryMb?: number;
+  cpus?: number;
+  bootTimeoutMs?: number;
+}
+
+/** What survives the process that started the VM (see StateStore). */
+export interface VmState {
+  name: string;
+  pid: number;
+  port: number;
+  suite: string;
+  dir: string;
+  consoleLog: string;
+  probeImage: string;
+  accel: 'kvm' | 'tcg';
+  startedAt: string;
+}
+
+export const vmStates = new StateStore<VmState>('engines');
+
+function dockerHostOf(state: VmState): string {
+  return `tcp://127.0.0.1:${state.port}`;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The pid is ours only if it is a QEMU whose command line names our instance directory. */
+async function isOurQemu(state: VmState): Promise<boolean> {
+  if (!isAlive(state.pid)) return false;
+  try {
+    const cmdline = await readFile(`/proc/${state.pid}/cmdline`, 'utf8');
+    return cmdline.includes('qemu-system') && cmdline.includes(state.dir);
+  } catch {
+    return false;
+  }
+}
+
+async function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export class VmEngineProvider implements EngineProvider {
+  readonly kind = 'vm' as const;
+
+  constructor(
+    private readonly options: VmEngineOptions,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<RunningEngine> {
+    const { name, suite } = this.options;
+    const existing = await VmEngine.attach(name, this.log);
+    if (existing) {
+      this.log.info(`VM engine "${name}" is already running at ${existing.dockerHost}`);
+      return existing;
+    }
+    const probeImage = this.options.preload[0]?.ref;
+    if (!probeImage) throw new SwarmlabError('vm-engine', 'a VM engine needs at least one preloaded image (the node image)');
+    const disk = await vmDisk(suite, this.options.preload, this.log);
+    this.log.info(`VM disk ${disk.hit ? 'from cache' : 'built'}: ${disk.dir}`);
+
+    const dir = vmStates.dir(name);
+    await mkdir(dir, { recursive: true });
+    const overlay = join(dir, 'overlay.qcow2');
+    const consoleLog = join(dir, 'console.log');
+    const pidFile = join(dir, 'qemu.pid');
+    // A copy-on-write overlay keeps the cached disk pristine and makes each boot start clean.
+    await runOnHost('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', disk.disk, '-F', 'raw', overlay], this.log);
+    const accel = existsSync('/dev/kvm') ? 'kvm' : 'tcg';
+    if (accel === 'tcg') this.log.info('no /dev/kvm: the VM runs under software emulation (slower, still correct)');
+    const port = await freeLoopbackPort();
+    const args = [
+      '-name', `swarmlab-${name}`,
+      '-machine', 'q35',
+      ...(accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,thread=multi', '-cpu', 'max']),
+      '-smp', String(this.options.cpus ?? 2),
+      '-m', `${this.options.memoryMb ?? 6144}M`,
+      '-kernel', disk.kernel,
+      '-initrd', disk.initrd,
+      '-append', 'root=/dev/vda rw console=ttyS0 quiet init=/sbin/swarmlab-init',
+      '-drive', `file=${overlay},if=virtio,format=qcow2,cache=unsafe`,
+      // The Docker API is unauthenticated: forward it from loopback only, never 0.0.0.0.
+      '-nic', `user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:${port}-:2375`,
+      '-display', 'none',
+      '-serial', `file:${consoleLog}`,
+      '-monitor', 'none',
+      '-daemonize',
+      '-pidfile', pidFile,
+    ];
+    await this.log.step(`boot VM "${name}" (${suite.name}, ${accel})`, async () => {
+      await runOnHost('qemu-system-x86_64', args, this.log);
+      const pid = Number((await readFile(pidFile, 'utf8')).trim());
+      const state: VmState = {
+        name, pid, port, suite: suite.name, dir, consoleLog, probeImage, accel, startedAt: new Date().toISOString(),
+      };
+      await vmStates.write(name, state);
+      const engine = new VmEngine(state, this.log);
+      try {
+        await engine.waitForApi(this.options.bootTimeoutMs ?? 240_000);
+      } catch (error) {
+        await engine.stop();
+        throw error;
+      }
+    });
+    const state = await vmStates.read(name);
+    if (!state) throw new SwarmlabError('vm-engine', `state of VM "${name}" vanished during boot`);
+    return new VmEngine(state, this.log);
+  }
+}
+
+export class VmEngine implements RunningEngine {
+  readonly kind = 'vm' as const;
+
+  constructor(
+    readonly state: VmState,
+    private readonly log: Logger,
+  ) {}
+
+  /** The running VM engine of that name, or undefined (stale state is cleaned up). */
+  static async attach(name: string, log: Logger): Promise<VmEngine | undefined> {
+    const state = await vmStates.read(name);
+    if (!state) return undefined;
+    if (await isOurQemu(state)) return new VmEngine(state, log);
+    log.debug(`VM engine "${name}" is recorded but not running; removing its state`);
+    await vmStates.remove(name);
+    return undefined;
+  }
+
+  get name(): string {
+    return this.state.name;
+  }
+
+  get dockerHost(): string {
+    return dockerHostOf(this.state);
+  }
+
+  async consoleTail(lines = 25): Promise<string> {
+    try {
+      return lastLines(await readFile(this.state.consoleLog, 'utf8'), lines);
+    } catch {
+      return '(no console output)';
+    }
+  }
+
+  async waitForApi(timeoutMs: number): Promise<void> {
+    const docker = dockerClient(this.dockerHost);
+    try {
+      await waitFor({ what: `the Docker API of VM "${this.name}" at ${this.dockerHost}`, timeoutMs, intervalMs: 1000 }, async () => {
+        if (!isAlive(this.state.pid)) throw new SwarmlabError('vm-engine', `QEMU (pid ${this.state.pid}) exited`);
+        await docker.ping();
+        return { done: true, value: undefined };
+      });
+    } catch (error) {
+      throw new SwarmlabError(
+        'vm-boot',
+        `VM "${this.name}" did not bring up Docker: ${error instanceof Error ? error.message : String(error)}\n--- last console lines (${this.state.consoleLog}) ---\n${await this.consoleTail()}`,
+        { name: this.name },
+        { cause: error },
+      );
+    }
+  }
+
+  facts(): Promise<EngineFacts> {
+    return engineFacts('vm', this.name, this.dockerHost, this.state.probeImage);
+  }
+
+  async stop(): Promise<void> {
+    if (await isOurQemu(this.state)) {
+      process.kill(this.state.pid, 'SIGTERM');
+      for (let i = 0; i < 100 && isAlive(this.state.pid); i++) await sleep(100);
+      if (isAlive(this.state.pid)) process.kill(this.state.pid, 'SIGKILL');
+    }
+    await vmStates.remove(this.name);
+    this.log.info(`VM engine "${this.name}" stopped`);
+  }
+}

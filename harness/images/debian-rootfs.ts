@@ -1,0 +1,33 @@
+import { cachedDirectory, type CacheEntry } from '../core/cache.js';
+import { ensureHostTools } from '../core/host-tools.js';
+import type { Logger } from '../core/log.js';
+import { runOnHost } from '../core/run-command.js';
+import { commonPackages, type DebianSuite } from './debian-suites.js';
+
+export function debianMirror(): string {
+  return process.env['SWARMLAB_DEBIAN_MIRROR'] ?? 'http://deb.debian.org/debian';
+}
+
+/**
+ * A Debian root file system with Docker, the network tools and a kernel, made
+ * by debootstrap once per suite and package set and cached. The VM boots from
+ * it and node images are cut from it, so one debootstrap serves both.
+ */
+export async function debianRootfs(suite: DebianSuite, log: Logger): Promise<CacheEntry> {
+  const packages = [...commonPackages, ...suite.extraPackages];
+  const mirror = debianMirror();
+  const entry = await cachedDirectory('rootfs', { suite: suite.name, packages, mirror, v: 1 }, async (dir) => {
+    await ensureHostTools([{ command: 'debootstrap', debianPackage: 'debootstrap' }], log);
+    await log.step(`debootstrap ${suite.name} (Docker ${suite.dockerVersion}; a few minutes, once)`, () =>
+      runOnHost(
+        'debootstrap',
+        ['--variant=minbase', `--include=${packages.join(',')}`, suite.name, `${dir}/root`, mirror],
+        log,
+        { progressEveryMs: 20_000 },
+      ),
+    );
+    // debootstrap leaves apt lists and .deb files behind; they only make the image bigger.
+    await runOnHost('sh', ['-c', `rm -rf ${dir}/root/var/cache/apt/archives/*.deb ${dir}/root/var/lib/apt/lists/* ${dir}/root/boot/*.dpkg-bak ${dir}/root/boot/*.new`], log);
+  });
+  return entry;
+}

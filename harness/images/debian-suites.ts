@@ -1,0 +1,46 @@
+import { ConfigError } from '../core/errors.js';
+
+/**
+ * The Debian suites swarmlab builds from, and the Docker engine and kernel
+ * each one ships (DESIGN section 1). A suite gives both a VM kernel and a node
+ * image, so the Docker version matrix needs no registry.
+ */
+export interface DebianSuite {
+  name: string;
+  dockerVersion: string;
+  kernel: string;
+  /** Packages beyond the common set; from trixie on the docker CLI is its own package. */
+  extraPackages: readonly string[];
+}
+
+export const debianSuites: Readonly<Record<string, DebianSuite>> = {
+  bullseye: { name: 'bullseye', dockerVersion: '20.10.5', kernel: '5.10', extraPackages: [] },
+  bookworm: { name: 'bookworm', dockerVersion: '20.10.24', kernel: '6.1', extraPackages: [] },
+  trixie: { name: 'trixie', dockerVersion: '26.1.5', kernel: '6.12', extraPackages: ['docker-cli'] },
+  sid: { name: 'sid', dockerVersion: '28.5.2', kernel: 'newest', extraPackages: ['docker-cli'] },
+};
+
+export const defaultSuite = 'bookworm';
+
+/** Packages every rootfs gets: Docker, the tools the dataplane checks run inside nodes, and a kernel. */
+export const commonPackages = [
+  'linux-image-amd64',
+  'docker.io',
+  'iptables',
+  'ipvsadm',
+  'iproute2',
+  'kmod',
+  'ca-certificates',
+  'procps',
+  'curl',
+] as const;
+
+export function isDebianSuite(name: string): boolean {
+  return Object.hasOwn(debianSuites, name);
+}
+
+export function debianSuite(name: string, source = '--suite'): DebianSuite {
+  const suite = debianSuites[name];
+  if (!suite) throw new ConfigError(source, 'suite', `one of ${Object.keys(debianSuites).join(', ')}`, name);
+  return suite;
+}
