@@ -9,6 +9,6 @@ const shared = {
 export default {
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/test/**/*.test.ts'] },
-    { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/suites/**/*.test.ts'] },
+    { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/suites/**/*.test.ts'], globalTeardown: '<rootDir>/suites/global-teardown.mjs' },
   ],
 };

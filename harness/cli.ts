@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { SwarmlabError, errorMessage } from './core/errors.js';
 import { createLogger } from './core/log.js';
+import { registerClusterCommands } from './cluster/cluster-cli.js';
 import { registerEngineCommands } from './engine/engine-cli.js';
 
 const log = createLogger('swarmlab');
@@ -10,6 +11,7 @@ const program = new Command('swarmlab')
   .showHelpAfterError();
 
 registerEngineCommands(program, log);
+registerClusterCommands(program, log);
 
 try {
   await program.parseAsync(process.argv);

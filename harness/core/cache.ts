@@ -37,7 +37,8 @@ export async function cachedDirectory(
     await build(tmp);
     await rename(tmp, path);
   } catch (error) {
-    await rm(tmp, { recursive: true, force: true });
+    // Never let a failing clean-up hide the build error that matters.
+    await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
     throw error;
   }
   return { path, hit: false };

@@ -1,6 +1,6 @@
 import Docker from 'dockerode';
 import { errorMessage } from '../core/errors.js';
-import { swarmlabLabel } from '../images/image-source.js';
+import { labels } from '../core/labels.js';
 import { withDeadline } from '../core/wait.js';
 import { demuxDockerStream } from './docker-stream.js';
 import type { EngineFacts, EngineKind } from './engine.js';
@@ -33,7 +33,7 @@ export async function proveIpvs(docker: Docker, image: string): Promise<IpvsProo
     Image: image,
     Entrypoint: ['sh', '-c'],
     Cmd: [ipvsProofScript],
-    Labels: { [swarmlabLabel]: 'ipvs-proof' },
+    Labels: { [labels.kind]: 'ipvs-proof' },
     HostConfig: { Privileged: true, Binds: ['/lib/modules:/lib/modules:ro'], NetworkMode: 'none' },
   });
   try {

@@ -24,7 +24,8 @@ export class LocalEngineProvider implements EngineProvider {
   readonly kind = 'local' as const;
 
   constructor(
-    private readonly nodeImage: ImageSource,
+    /** Images swarmlab needs on the engine; the first is the node image, which also runs the IPVS proof. */
+    private readonly images: readonly [ImageSource, ...ImageSource[]],
     private readonly log: Logger,
     private readonly dockerHost = localDockerHost(),
   ) {}
@@ -32,8 +33,8 @@ export class LocalEngineProvider implements EngineProvider {
   async start(): Promise<RunningEngine> {
     const reachable = await localEngineReachable(this.dockerHost);
     if (!reachable.ok) throw new SwarmlabError('local-engine', `${reachable.reason}; use --engine vm for the embedded engine`);
-    await ensureImage(this.dockerHost, this.nodeImage, this.log);
-    const engine = new LocalEngine(this.dockerHost, this.nodeImage.ref);
+    for (const image of this.images) await ensureImage(this.dockerHost, image, this.log);
+    const engine = new LocalEngine(this.dockerHost, this.images[0].ref);
     const facts = await engine.facts();
     if (!facts.ipvs) throw new NoIpvsError(facts);
     return engine;

@@ -2,11 +2,12 @@ import { ConfigError, SwarmlabError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { debianSuite } from '../images/debian-suites.js';
 import { debianNodeImage } from '../images/node-image.js';
+import { probeImage } from '../traffic/probe-image.js';
 import type { EngineChoice, RunningEngine } from './engine.js';
 import { engineChoices } from './engine.js';
 import { LocalEngine, LocalEngineProvider, NoIpvsError, localDockerHost, localEngineReachable } from './local-engine.js';
 import { dockerClient } from './engine-facts.js';
-import { swarmlabLabel } from '../images/image-source.js';
+import { labels } from '../core/labels.js';
 import { VmEngine, VmEngineProvider } from './vm/vm-engine.js';
 
 export interface EngineRequest {
@@ -29,9 +30,10 @@ export function parseEngineChoice(value: string, source = '--engine'): EngineCho
 export async function startEngine(request: EngineRequest, log: Logger): Promise<RunningEngine> {
   const suite = debianSuite(request.suite);
   const nodeImage = await debianNodeImage(suite, log);
-  const vm = new VmEngineProvider({ name: request.name, suite, preload: [nodeImage] }, log);
+  const probe = await probeImage(log);
+  const vm = new VmEngineProvider({ name: request.name, suite, preload: [nodeImage, probe] }, log);
   if (request.choice === 'vm') return vm.start();
-  const local = new LocalEngineProvider(nodeImage, log);
+  const local = new LocalEngineProvider([nodeImage, probe], log);
   if (request.choice === 'local') return local.start();
 
   const running = await VmEngine.attach(request.name, log);
@@ -91,6 +93,6 @@ export async function attachEngine(choice: EngineChoice, name: string, log: Logg
 
 /** Any swarmlab node image already on the engine: enough for the IPVS proof, and nothing is imported. */
 async function findNodeImage(dockerHost: string): Promise<string> {
-  const images = await dockerClient(dockerHost).listImages({ filters: { label: [`${swarmlabLabel}=node`] } });
+  const images = await dockerClient(dockerHost).listImages({ filters: { label: [`${labels.kind}=node`] } });
   return images[0]?.RepoTags?.[0] ?? 'no swarmlab node image on this engine yet (run swarmlab engine up --engine local)';
 }

@@ -16,7 +16,6 @@ export interface ImageSource {
   changes: readonly string[];
 }
 
-export const swarmlabLabel = 'io.swarmlab';
 
 function shellQuote(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;

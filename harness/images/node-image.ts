@@ -4,7 +4,8 @@ import { cacheKey } from '../core/cache.js';
 import type { Logger } from '../core/log.js';
 import { debianRootfs } from './debian-rootfs.js';
 import type { DebianSuite } from './debian-suites.js';
-import { swarmlabLabel, type ImageSource } from './image-source.js';
+import type { ImageSource } from './image-source.js';
+import { labels } from '../core/labels.js';
 
 const entrypointPath = new URL('./node-entrypoint.sh', import.meta.url);
 
@@ -31,7 +32,7 @@ export async function debianNodeImage(suite: DebianSuite, log: Logger): Promise<
     changes: [
       'ENTRYPOINT ["/usr/local/bin/swarmlab-node-entrypoint"]',
       'VOLUME /var/lib/docker',
-      `LABEL ${swarmlabLabel}=node ${swarmlabLabel}.docker-version=${suite.dockerVersion} ${swarmlabLabel}.suite=${suite.name}`,
+      `LABEL ${labels.kind}=node ${labels.kind}.docker-version=${suite.dockerVersion} ${labels.kind}.suite=${suite.name}`,
       'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
     ],
   };

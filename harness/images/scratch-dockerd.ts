@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SwarmlabError, lastLines } from '../core/errors.js';
 import { ensureHostTools } from '../core/host-tools.js';
@@ -30,9 +30,13 @@ export class ScratchDockerd {
       this.log,
     );
     await mkdir(this.dataRoot, { recursive: true });
-    const execRoot = join(this.workDir, 'exec');
+    // Unix socket paths are limited to 108 bytes and cache paths are long: the
+    // exec-root (where containerd's socket lives) and the API socket go to a short temp dir.
+    const runDir = await mkdtemp('/tmp/swarmlab-');
+    const execRoot = join(runDir, 'exec');
     await mkdir(execRoot, { recursive: true });
-    const socket = join(this.workDir, 'docker.sock');
+    const socket = join(runDir, 'docker.sock');
+    await mkdir(this.workDir, { recursive: true });
     const logPath = join(this.workDir, 'dockerd.log');
     const logFile = await open(logPath, 'w');
     const child = spawn(
@@ -52,7 +56,7 @@ export class ScratchDockerd {
       { stdio: ['ignore', logFile.fd, logFile.fd] },
     );
     await logFile.close();
-    const started = new StartedScratchDockerd(child, socket, this.log);
+    const started = new StartedScratchDockerd(child, socket, runDir, this.dataRoot, this.log);
     try {
       await waitFor({ what: `scratch dockerd on ${socket}`, timeoutMs: 60_000 }, async () => {
         if (child.exitCode !== null) {
@@ -73,6 +77,8 @@ export class StartedScratchDockerd {
   constructor(
     private readonly child: ChildProcess,
     readonly socket: string,
+    private readonly runDir: string,
+    private readonly dataRoot: string,
     private readonly log: Logger,
   ) {}
 
@@ -85,11 +91,18 @@ export class StartedScratchDockerd {
   }
 
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 20_000);
-    await exited;
-    clearTimeout(timer);
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+      this.child.kill('SIGTERM');
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    // dockerd bind-mounts its data-root onto itself and only undoes it on a clean exit.
+    const mounts = await readFile('/proc/self/mounts', 'utf8');
+    for (const dir of [this.dataRoot, this.runDir]) {
+      if (mounts.includes(` ${dir}`)) await runOnHost('umount', ['-R', '-l', dir], this.log).catch(() => undefined);
+    }
+    await rm(this.runDir, { recursive: true, force: true });
   }
 }

@@ -1,0 +1,135 @@
+import type Docker from 'dockerode';
+import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
+import { ConfigError, SwarmlabError, errorMessage } from '../core/errors.js';
+import { cleanupOnInterrupt } from '../core/interrupt.js';
+import { labels } from '../core/labels.js';
+import type { Logger } from '../core/log.js';
+import { waitFor } from '../core/wait.js';
+import { dockerClient } from '../engine/engine-facts.js';
+import type { RunningEngine } from '../engine/engine.js';
+import { resolveNodeImage } from '../images/node-image-ref.js';
+import { Cluster, containerName, networkName } from './cluster.js';
+import { nodeSpecs, validateClusterSpec, type ClusterSpec, type NodeSpec } from './cluster-spec.js';
+import { teardownByLabel } from './teardown.js';
+
+export interface BringUpOptions {
+  /** Deadline for each node's inner engine to answer. */
+  nodeStartTimeoutMs?: number;
+  /** Deadline for every node to be Ready in `docker node ls`. */
+  readyTimeoutMs?: number;
+}
+
+/**
+ * testcontainers reads DOCKER_HOST once, when it first talks to an engine;
+ * swarmlab knows the engine only at run time, so it is set here, before that.
+ * Ryuk needs a registry image: swarmlab cleans up by its own labels instead.
+ */
+function pointTestcontainersAt(engine: RunningEngine): void {
+  process.env['DOCKER_HOST'] = engine.dockerHost;
+  process.env['TESTCONTAINERS_RYUK_DISABLED'] ??= 'true';
+}
+
+/**
+ * Brings a Swarm up from a spec as a list of small steps: validate, resolve
+ * images, network, nodes, swarm init, joins, wait Ready. Any failure (or
+ * Ctrl-C) removes everything created so far: no half-built cluster is left.
+ */
+export async function bringUpCluster(specIn: ClusterSpec, engine: RunningEngine, log: Logger, options: BringUpOptions = {}): Promise<Cluster> {
+  const spec = validateClusterSpec(specIn);
+  const docker = dockerClient(engine.dockerHost);
+  if ((await Cluster.names(docker)).includes(spec.name)) {
+    throw new ConfigError('--name', 'name', `a cluster name not in use on ${engine.dockerHost} (remove it with swarmlab down ${spec.name})`, spec.name);
+  }
+  const nodes = nodeSpecs(spec);
+  const images = new Map<string, string>();
+  for (const image of new Set(nodes.map((n) => n.image))) images.set(image, await resolveNodeImage(image, engine.dockerHost, log));
+
+  pointTestcontainersAt(engine);
+  const cleanup = () => teardownByLabel(docker, log, spec.name).then(() => undefined);
+  const unregister = cleanupOnInterrupt(cleanup);
+  try {
+    await createNetwork(docker, spec.name);
+    await log.step(`start ${nodes.length} nodes`, () =>
+      Promise.all(nodes.map((node) => startNode(docker, spec.name, node, images.get(node.image) ?? node.image, options.nodeStartTimeoutMs ?? 120_000))),
+    );
+    const cluster = await Cluster.attach(docker, spec.name);
+    await formSwarm(cluster, log);
+    await waitUntilReady(cluster, options.readyTimeoutMs ?? 90_000, log);
+    return cluster;
+  } catch (error) {
+    log.error(`bring-up of "${spec.name}" failed; removing what was created`);
+    await cleanup();
+    throw error;
+  } finally {
+    unregister();
+  }
+}
+
+async function createNetwork(docker: Docker, cluster: string): Promise<void> {
+  await docker.createNetwork({
+    Name: networkName(cluster),
+    Driver: 'bridge',
+    CheckDuplicate: true,
+    Labels: { [labels.kind]: 'network', [labels.cluster]: cluster },
+  });
+}
+
+async function startNode(docker: Docker, cluster: string, node: NodeSpec, image: string, timeoutMs: number): Promise<StartedTestContainer> {
+  const name = containerName(cluster, node.id);
+  const nodeLabels = { [labels.kind]: 'node', [labels.cluster]: cluster, [labels.role]: node.role, [labels.node]: node.id };
+  // A labelled named volume for /var/lib/docker: the inner engine gets overlay2
+  // (not vfs), and clean-up finds the volume by label even after a crash.
+  const volume = `${name}-docker`;
+  await docker.createVolume({ Name: volume, Labels: { ...nodeLabels, [labels.kind]: 'volume' } });
+  try {
+    return await new GenericContainer(image)
+      .withName(name)
+      .withHostname(`${cluster}-${node.id}`)
+      .withPrivilegedMode()
+      .withLabels(nodeLabels)
+      .withNetworkMode(networkName(cluster))
+      .withBindMounts([{ source: volume, target: '/var/lib/docker', mode: 'rw' }])
+      .withWaitStrategy(Wait.forLogMessage(/API listen on \/var\/run\/docker\.sock/))
+      .withStartupTimeout(timeoutMs)
+      .start();
+  } catch (error) {
+    const tail = await logTail(docker, name);
+    throw new SwarmlabError('node-start', `node ${cluster}-${node.id} (${image}): its inner Docker engine did not start: ${errorMessage(error)}\n--- last log lines ---\n${tail}`, { node: node.id }, { cause: error });
+  }
+}
+
+async function logTail(docker: Docker, name: string): Promise<string> {
+  try {
+    const buffer = await docker.getContainer(name).logs({ stdout: true, stderr: true, tail: 15 });
+    return buffer.toString('utf8').replace(/[\x00-\x08]/g, '');
+  } catch (error) {
+    return `(no logs: ${errorMessage(error)})`;
+  }
+}
+
+async function formSwarm(cluster: Cluster, log: Logger): Promise<void> {
+  const leader = cluster.leader;
+  await log.step(`swarm init on ${leader.hostname}`, () => leader.dockerCli(['swarm', 'init', '--advertise-addr', leader.address]));
+  const managerToken = (await leader.dockerCli(['swarm', 'join-token', '-q', 'manager'])).trim();
+  const workerToken = (await leader.dockerCli(['swarm', 'join-token', '-q', 'worker'])).trim();
+  const join = (node: typeof leader, token: string) =>
+    node.dockerCli(['swarm', 'join', '--advertise-addr', node.address, '--token', token, `${leader.address}:2377`], 120_000);
+  const others = cluster.nodes.filter((n) => n !== leader);
+  await log.step(`join ${others.length} nodes`, async () => {
+    // Managers join one at a time so Raft grows by one member per step; workers can join together.
+    for (const manager of others.filter((n) => n.role === 'manager')) await join(manager, managerToken);
+    await Promise.all(others.filter((n) => n.role === 'worker').map((w) => join(w, workerToken)));
+  });
+}
+
+async function waitUntilReady(cluster: Cluster, timeoutMs: number, log: Logger): Promise<void> {
+  const expected = cluster.nodes.map((n) => n.hostname).sort();
+  await log.step(`wait for ${expected.length} nodes Ready`, () =>
+    waitFor({ what: `nodes ${expected.join(', ')} to be Ready in docker node ls`, timeoutMs, intervalMs: 1000 }, async () => {
+      const lines = (await cluster.leader.dockerCli(['node', 'ls', '--format', '{{.Hostname}} {{.Status}}'])).trim().split('\n');
+      const ready = lines.filter((l) => l.endsWith(' Ready')).map((l) => l.split(' ')[0] ?? '');
+      const missing = expected.filter((h) => !ready.includes(h));
+      return missing.length === 0 ? { done: true, value: undefined } : { done: false, seen: lines.join('; ') };
+    }),
+  );
+}

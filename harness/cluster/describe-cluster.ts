@@ -1,0 +1,44 @@
+import { errorMessage } from '../core/errors.js';
+import type { Cluster } from './cluster.js';
+import type { NodeRole } from './cluster-spec.js';
+
+export interface NodeDescription {
+  hostname: string;
+  role: NodeRole;
+  address: string;
+  dockerVersion: string;
+  /** Swarm's view (Ready/Down + availability), or why it could not be read. */
+  state: string;
+}
+
+export interface ClusterDescription {
+  name: string;
+  nodes: NodeDescription[];
+}
+
+/** Each node's Docker version and Swarm state, as the node and the leader see them. */
+export async function describeCluster(cluster: Cluster): Promise<ClusterDescription> {
+  let states = new Map<string, string>();
+  try {
+    const lines = await cluster.leader.dockerCli(['node', 'ls', '--format', '{{.Hostname}} {{.Status}} {{.Availability}}'], 15_000);
+    states = new Map(lines.trim().split('\n').map((l) => {
+      const [host = '', ...rest] = l.split(' ');
+      return [host, rest.join(' ')];
+    }));
+  } catch (error) {
+    states.set('*', `unknown (${errorMessage(error).split('\n')[0]})`);
+  }
+  const nodes = await Promise.all(
+    cluster.nodes.map(async (node): Promise<NodeDescription> => {
+      const version = await node.dockerCli(['version', '--format', '{{.Server.Version}}'], 15_000).catch(() => 'not answering');
+      return {
+        hostname: node.hostname,
+        role: node.role,
+        address: node.address,
+        dockerVersion: version.trim(),
+        state: states.get(node.hostname) ?? states.get('*') ?? 'not in swarm',
+      };
+    }),
+  );
+  return { name: cluster.name, nodes };
+}
