@@ -3,6 +3,7 @@
  *
  *   probe serve [PORT]      HTTP server; every answer is the replica's identity as JSON.
  *   probe get TARGET [opts] HTTP client; one JSON line per request on stdout.
+ *   probe resolve NAME      the IPv4 addresses NAME resolves to, as JSON.
  *
  * Why C and not busybox or a script: under software emulation a fork per request
  * caps a run at ~40 requests/s, and Debian's static busybox crashes in its
@@ -272,9 +273,28 @@ static int get(int argc, char **argv) {
   return 0;
 }
 
+/* Prints every IPv4 address a name resolves to, as a JSON array (Swarm's embedded DNS answers). */
+static int resolve_name(const char *name) {
+  struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *res = NULL, *it;
+  int rc = getaddrinfo(name, NULL, &hints, &res);
+  if (rc != 0) { printf("{\"name\":\"%s\",\"error\":\"%s\",\"addresses\":[]}\n", name, gai_strerror(rc)); return 1; }
+  printf("{\"name\":\"%s\",\"addresses\":[", name);
+  int first = 1;
+  for (it = res; it; it = it->ai_next) {
+    char ip[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &((struct sockaddr_in *)it->ai_addr)->sin_addr, ip, sizeof ip);
+    printf("%s\"%s\"", first ? "" : ",", ip);
+    first = 0;
+  }
+  printf("]}\n");
+  freeaddrinfo(res);
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc == 3 && !strcmp(argv[1], "resolve")) return resolve_name(argv[2]);
   if (argc >= 2 && !strcmp(argv[1], "serve")) return serve(argc >= 3 ? atoi(argv[2]) : 80);
   if (argc >= 2 && !strcmp(argv[1], "get")) return get(argc - 2, argv + 2);
-  fprintf(stderr, "usage: probe serve [PORT] | probe get HOST[:PORT] [-n N] [-c C] [--timeout-ms MS] [--keepalive] [--resolve-each]\n");
+  fprintf(stderr, "usage: probe serve [PORT] | probe resolve NAME | probe get HOST[:PORT] [-n N] [-c C] [--timeout-ms MS] [--keepalive] [--resolve-each]\n");
   return 2;
 }

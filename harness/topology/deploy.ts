@@ -1,0 +1,129 @@
+import type { Cluster } from '../cluster/cluster.js';
+import { SwarmlabError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import { waitFor } from '../core/wait.js';
+import type Docker from 'dockerode';
+import { sideLoadImage } from '../images/side-load.js';
+import { execInTask, runningTaskContainers, serviceTasks } from './tasks.js';
+import type { Topology, TopologyNetwork, TopologyService } from './topology.js';
+
+export const topologyLabel = 'io.swarmlab.topology';
+
+export interface DeployOptions {
+  /** The image of services that name none: swarmlab's probe. */
+  probeRef: string;
+  convergeTimeoutMs?: number;
+}
+
+export function networkCreateArgs(topology: Topology, network: TopologyNetwork): string[] {
+  const args = ['network', 'create', '--driver', network.driver, '--label', `${topologyLabel}=${topology.name}`];
+  if (network.subnet) args.push('--subnet', network.subnet);
+  if (network.attachable) args.push('--attachable');
+  if (network.encrypted) args.push('--opt', 'encrypted');
+  for (const [key, value] of Object.entries(network.options)) args.push('--opt', `${key}=${value}`);
+  return [...args, network.name];
+}
+
+/**
+ * The `docker service create` arguments for a service. Every task learns its
+ * identity from Swarm's templates, so each probe answer says which replica,
+ * task slot and node gave it. --no-resolve-image: nodes have no registry.
+ */
+export function serviceCreateArgs(topology: Topology, service: TopologyService, image: string): string[] {
+  const args = ['service', 'create', '--detach', '--no-resolve-image', '--name', service.name, '--label', `${topologyLabel}=${topology.name}`];
+  if (service.replicas === 'global') args.push('--mode', 'global');
+  else args.push('--replicas', String(service.replicas));
+  args.push('--endpoint-mode', service.endpointMode);
+  for (const network of service.networks) args.push('--network', network);
+  for (const port of service.ports) {
+    args.push('--publish', `mode=${port.mode},target=${port.target},published=${port.published},protocol=${port.protocol}`);
+  }
+  for (const constraint of service.constraints) args.push('--constraint', constraint);
+  if (service.update?.parallelism !== undefined) args.push('--update-parallelism', String(service.update.parallelism));
+  if (service.update?.delay) args.push('--update-delay', service.update.delay);
+  if (service.update?.order) args.push('--update-order', service.update.order);
+  args.push(
+    '--env', 'SWARMLAB_SERVICE={{.Service.Name}}',
+    '--env', 'SWARMLAB_TASK={{.Task.Name}}',
+    '--env', 'SWARMLAB_SLOT={{.Task.Slot}}',
+    '--env', 'SWARMLAB_NODE={{.Node.Hostname}}',
+  );
+  return [...args, image, ...(service.command ?? [])];
+}
+
+export function serviceImage(service: TopologyService, options: DeployOptions): string {
+  return service.image ?? options.probeRef;
+}
+
+/**
+ * Deploys a topology: networks on the leader, images side-loaded into every
+ * node, services created, then a wait until every desired task runs and every
+ * service name resolves from the tasks that share a network with it.
+ */
+export async function deployTopology(docker: Docker, cluster: Cluster, topology: Topology, options: DeployOptions, log: Logger): Promise<void> {
+  const images = [...new Set(topology.services.map((s) => serviceImage(s, options)))];
+  await log.step(`side-load ${images.join(', ')} into ${cluster.nodes.length} nodes`, async () => {
+    for (const image of images) await sideLoadImage(docker, cluster.nodes, image, log);
+  });
+  await log.step(`create ${topology.networks.length} networks and ${topology.services.length} services`, async () => {
+    for (const network of topology.networks) await cluster.leader.dockerCli(networkCreateArgs(topology, network));
+    for (const service of topology.services) await cluster.leader.dockerCli(serviceCreateArgs(topology, service, serviceImage(service, options)), 60_000);
+  });
+  await log.step(`wait for ${topology.name} to converge`, () => waitForConvergence(cluster, topology, options.convergeTimeoutMs ?? 180_000));
+}
+
+async function expectedTaskCount(cluster: Cluster, service: TopologyService): Promise<number> {
+  if (service.replicas !== 'global') return service.replicas;
+  // A global service without constraints runs once per node.
+  if (service.constraints.length === 0) return cluster.nodes.length;
+  const tasks = await serviceTasks(cluster, service.name);
+  return tasks.filter((t) => t.desiredState === 'Running').length;
+}
+
+async function waitForConvergence(cluster: Cluster, topology: Topology, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  await waitFor({ what: `every task of ${topology.services.map((s) => s.name).join(', ')} to be Running`, timeoutMs, intervalMs: 1500 }, async () => {
+    const pending: string[] = [];
+    for (const service of topology.services) {
+      const tasks = await serviceTasks(cluster, service.name);
+      const running = tasks.filter((t) => t.desiredState === 'Running' && t.currentState.startsWith('Running'));
+      const expected = await expectedTaskCount(cluster, service);
+      if (running.length < expected) {
+        const states = tasks.slice(0, 6).map((t) => `${t.name}@${t.nodeHostname}: ${t.currentState}${t.error ? ` (${t.error})` : ''}`);
+        pending.push(`${service.name} ${running.length}/${expected} [${states.join('; ')}]`);
+      }
+    }
+    return pending.length === 0 ? { done: true, value: undefined } : { done: false, seen: pending.join(' | ') };
+  });
+  await waitForDns(cluster, topology, Math.max(deadline - Date.now(), 30_000));
+}
+
+/** Embedded DNS lags task start: wait until each service name resolves from a task on each of its networks. */
+async function waitForDns(cluster: Cluster, topology: Topology, timeoutMs: number): Promise<void> {
+  const probes = topology.services.filter((s) => s.image === undefined);
+  for (const target of topology.services) {
+    const client = probes.find((p) => p.networks.some((n) => target.networks.includes(n)));
+    if (!client) continue;
+    const [task] = await runningTaskContainers(cluster, client.name);
+    if (!task) throw new SwarmlabError('deploy', `no running task of ${client.name} to resolve ${target.name} from`);
+    await waitFor({ what: `${target.name} to resolve from ${task.taskName}`, timeoutMs, intervalMs: 1000 }, async () => {
+      const out = await execInTask(task, ['/probe', 'resolve', target.name]).catch((e: unknown) => String(e));
+      return out.includes('"addresses":["') ? { done: true, value: undefined } : { done: false, seen: out.trim() };
+    });
+  }
+}
+
+/** Removes the topology's services, then its networks (the tasks must be gone first). */
+export async function undeployTopology(cluster: Cluster, topology: Topology, log: Logger): Promise<void> {
+  await log.step(`remove ${topology.name}`, async () => {
+    const services = topology.services.map((s) => s.name);
+    await cluster.leader.exec(['docker', 'service', 'rm', ...services]);
+    for (const network of topology.networks) {
+      await waitFor({ what: `network ${network.name} to be removable`, timeoutMs: 60_000, intervalMs: 1000 }, async () => {
+        const result = await cluster.leader.exec(['docker', 'network', 'rm', network.name]);
+        const gone = result.exitCode === 0 || /not found|No such network/i.test(result.stderr);
+        return gone ? { done: true, value: undefined } : { done: false, seen: result.stderr.trim() };
+      });
+    }
+  });
+}

@@ -1,0 +1,61 @@
+import type Docker from 'dockerode';
+import { bringUpCluster } from '../cluster/bring-up.js';
+import { Cluster } from '../cluster/cluster.js';
+import { teardownByLabel } from '../cluster/teardown.js';
+import { cleanupOnInterrupt } from '../core/interrupt.js';
+import type { Logger } from '../core/log.js';
+import { dockerClient } from '../engine/engine-facts.js';
+import type { RunningEngine } from '../engine/engine.js';
+import { ensureImage } from '../images/image-source.js';
+import { probeImage } from '../traffic/probe-image.js';
+import { deployTopology } from './deploy.js';
+import type { Topology } from './topology.js';
+
+/** A topology deployed on a cluster: what checks and traffic work on. */
+export interface Lab {
+  docker: Docker;
+  cluster: Cluster;
+  topology: Topology;
+  /** Removes the cluster it brought up (not one it was given). */
+  destroy(): Promise<void>;
+}
+
+export interface LabOptions {
+  /** Deploy onto this existing cluster instead of bringing one up. */
+  existingCluster?: string;
+  /** Name of the cluster to bring up (default: the topology's name). */
+  clusterName?: string;
+  /** Overrides the topology's node image (--node-image). */
+  nodeImage?: string;
+}
+
+/**
+ * Brings up the cluster a topology asks for (or takes an existing one) and
+ * deploys the topology; on failure or Ctrl-C, what it brought up is removed.
+ */
+export async function deployLab(engine: RunningEngine, topology: Topology, options: LabOptions, log: Logger): Promise<Lab> {
+  const docker = dockerClient(engine.dockerHost);
+  const probe = await probeImage(log);
+  await ensureImage(engine.dockerHost, probe, log);
+  const owned = options.existingCluster === undefined;
+  const cluster = owned
+    ? await bringUpCluster(
+        { name: options.clusterName ?? topology.name, ...topology.cluster, nodeImage: options.nodeImage ?? topology.cluster.nodeImage },
+        engine,
+        log,
+      )
+    : await Cluster.attach(docker, options.existingCluster ?? '');
+  const destroy = async (): Promise<void> => {
+    if (owned) await teardownByLabel(docker, log, cluster.name);
+  };
+  const unregister = cleanupOnInterrupt(destroy);
+  try {
+    await deployTopology(docker, cluster, topology, { probeRef: probe.ref }, log);
+  } catch (error) {
+    await destroy();
+    throw error;
+  } finally {
+    unregister();
+  }
+  return { docker, cluster, topology, destroy };
+}
