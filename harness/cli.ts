@@ -3,6 +3,7 @@ import { SwarmlabError, errorMessage } from './core/errors.js';
 import { createLogger } from './core/log.js';
 import { registerClusterCommands } from './cluster/cluster-cli.js';
 import { registerEngineCommands } from './engine/engine-cli.js';
+import { registerTopologyCommands } from './topology/topology-cli.js';
 
 const log = createLogger('swarmlab');
 
@@ -12,6 +13,7 @@ const program = new Command('swarmlab')
 
 registerEngineCommands(program, log);
 registerClusterCommands(program, log);
+registerTopologyCommands(program, log);
 
 try {
   await program.parseAsync(process.argv);

@@ -4,7 +4,7 @@ import type { Logger } from '../core/log.js';
 import { waitFor } from '../core/wait.js';
 import type Docker from 'dockerode';
 import { sideLoadImage } from '../images/side-load.js';
-import { execInTask, runningTaskContainers, serviceTasks } from './tasks.js';
+import { execInTask, isRunning, runningTaskContainers, serviceTasks, type ServiceTask } from './tasks.js';
 import type { Topology, TopologyNetwork, TopologyService } from './topology.js';
 
 export const topologyLabel = 'io.swarmlab.topology';
@@ -72,11 +72,10 @@ export async function deployTopology(docker: Docker, cluster: Cluster, topology:
   await log.step(`wait for ${topology.name} to converge`, () => waitForConvergence(cluster, topology, options.convergeTimeoutMs ?? 180_000));
 }
 
-async function expectedTaskCount(cluster: Cluster, service: TopologyService): Promise<number> {
+function expectedTaskCount(cluster: Cluster, service: TopologyService, tasks: readonly ServiceTask[]): number {
   if (service.replicas !== 'global') return service.replicas;
-  // A global service without constraints runs once per node.
+  // A global service without constraints runs once per node; with them, once per node Swarm scheduled it on.
   if (service.constraints.length === 0) return cluster.nodes.length;
-  const tasks = await serviceTasks(cluster, service.name);
   return tasks.filter((t) => t.desiredState === 'Running').length;
 }
 
@@ -84,10 +83,11 @@ async function waitForConvergence(cluster: Cluster, topology: Topology, timeoutM
   const deadline = Date.now() + timeoutMs;
   await waitFor({ what: `every task of ${topology.services.map((s) => s.name).join(', ')} to be Running`, timeoutMs, intervalMs: 1500 }, async () => {
     const pending: string[] = [];
+    const allTasks = await serviceTasks(cluster, topology.services.map((s) => s.name));
     for (const service of topology.services) {
-      const tasks = await serviceTasks(cluster, service.name);
-      const running = tasks.filter((t) => t.desiredState === 'Running' && t.currentState.startsWith('Running'));
-      const expected = await expectedTaskCount(cluster, service);
+      const tasks = allTasks.filter((t) => t.service === service.name);
+      const running = tasks.filter(isRunning);
+      const expected = expectedTaskCount(cluster, service, tasks);
       if (running.length < expected) {
         const states = tasks.slice(0, 6).map((t) => `${t.name}@${t.nodeHostname}: ${t.currentState}${t.error ? ` (${t.error})` : ''}`);
         pending.push(`${service.name} ${running.length}/${expected} [${states.join('; ')}]`);
@@ -98,17 +98,24 @@ async function waitForConvergence(cluster: Cluster, topology: Topology, timeoutM
   await waitForDns(cluster, topology, Math.max(deadline - Date.now(), 30_000));
 }
 
-/** Embedded DNS lags task start: wait until each service name resolves from a task on each of its networks. */
+/**
+ * Embedded DNS lags task start: wait until every service name resolves from a
+ * probe task that shares a network with it (one exec per client per poll).
+ */
 async function waitForDns(cluster: Cluster, topology: Topology, timeoutMs: number): Promise<void> {
   const probes = topology.services.filter((s) => s.image === undefined);
+  const assigned = new Map<string, string[]>();
   for (const target of topology.services) {
     const client = probes.find((p) => p.networks.some((n) => target.networks.includes(n)));
-    if (!client) continue;
-    const [task] = await runningTaskContainers(cluster, client.name);
-    if (!task) throw new SwarmlabError('deploy', `no running task of ${client.name} to resolve ${target.name} from`);
-    await waitFor({ what: `${target.name} to resolve from ${task.taskName}`, timeoutMs, intervalMs: 1000 }, async () => {
-      const out = await execInTask(task, ['/probe', 'resolve', target.name]).catch((e: unknown) => String(e));
-      return out.includes('"addresses":["') ? { done: true, value: undefined } : { done: false, seen: out.trim() };
+    if (client) assigned.set(client.name, [...(assigned.get(client.name) ?? []), target.name]);
+  }
+  for (const [client, targets] of assigned) {
+    const [task] = await runningTaskContainers(cluster, client);
+    if (!task) throw new SwarmlabError('deploy', `no running task of ${client} to resolve ${targets.join(', ')} from`);
+    await waitFor({ what: `${targets.join(', ')} to resolve from ${task.taskName}`, timeoutMs, intervalMs: 1000 }, async () => {
+      const out = await execInTask(task, ['/probe', 'resolve', ...targets]).catch((e: unknown) => String(e));
+      const unresolved = out.split('\n').filter((l) => l.includes('"addresses":[]') || l.includes('rror'));
+      return unresolved.length === 0 && out.trim() ? { done: true, value: undefined } : { done: false, seen: out.trim() };
     });
   }
 }

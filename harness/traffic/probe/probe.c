@@ -3,7 +3,7 @@
  *
  *   probe serve [PORT]      HTTP server; every answer is the replica's identity as JSON.
  *   probe get TARGET [opts] HTTP client; one JSON line per request on stdout.
- *   probe resolve NAME      the IPv4 addresses NAME resolves to, as JSON.
+ *   probe resolve NAME...   the IPv4 addresses each NAME resolves to, a JSON line each.
  *
  * Why C and not busybox or a script: under software emulation a fork per request
  * caps a run at ~40 requests/s, and Debian's static busybox crashes in its
@@ -292,9 +292,13 @@ static int resolve_name(const char *name) {
 }
 
 int main(int argc, char **argv) {
-  if (argc == 3 && !strcmp(argv[1], "resolve")) return resolve_name(argv[2]);
+  if (argc >= 3 && !strcmp(argv[1], "resolve")) {
+    int failed = 0;
+    for (int i = 2; i < argc; i++) failed |= resolve_name(argv[i]);
+    return failed;
+  }
   if (argc >= 2 && !strcmp(argv[1], "serve")) return serve(argc >= 3 ? atoi(argv[2]) : 80);
   if (argc >= 2 && !strcmp(argv[1], "get")) return get(argc - 2, argv + 2);
-  fprintf(stderr, "usage: probe serve [PORT] | probe resolve NAME | probe get HOST[:PORT] [-n N] [-c C] [--timeout-ms MS] [--keepalive] [--resolve-each]\n");
+  fprintf(stderr, "usage: probe serve [PORT] | probe resolve NAME... | probe get HOST[:PORT] [-n N] [-c C] [--timeout-ms MS] [--keepalive] [--resolve-each]\n");
   return 2;
 }
