@@ -3,7 +3,8 @@ import type { ClusterNode } from '../cluster/cluster-node.js';
 /** Where Docker bind-mounts its network namespaces inside a node. */
 export const netnsDir = '/var/run/docker/netns';
 
-export type NamespaceKind = 'lb' | 'ingress' | 'sandbox';
+/** lb: a network's load balancer; ingress: the routing mesh; overlay: a network's vxlan bridge; sandbox: a container's. */
+export type NamespaceKind = 'lb' | 'ingress' | 'overlay' | 'sandbox';
 
 export interface NodeNamespace {
   /** File name under netnsDir: lb_<net id prefix>, ingress_sbox, or a sandbox id. */
@@ -18,6 +19,7 @@ export function classifyNamespace(name: string): NodeNamespace {
   const path = `${netnsDir}/${name}`;
   if (name.startsWith('lb_')) return { name, path, kind: 'lb', networkIdPrefix: name.slice(3) };
   if (name === 'ingress_sbox') return { name, path, kind: 'ingress' };
+  if (/^\d+-/.test(name)) return { name, path, kind: 'overlay' };
   return { name, path, kind: 'sandbox' };
 }
 

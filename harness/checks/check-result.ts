@@ -1,0 +1,28 @@
+/**
+ * The outcome of one check on one subject (a node, a namespace, a service).
+ * A failure says what was expected and what was seen, so a CI log alone is
+ * enough to understand it.
+ */
+export type CheckStatus = 'pass' | 'fail' | 'skip';
+
+export interface CheckResult {
+  /** Stable id, e.g. lb.mark-rule; `--test` regexes match it. */
+  check: string;
+  status: CheckStatus;
+  node: string;
+  namespace?: string;
+  network?: string;
+  service?: string;
+  expected: string;
+  seen: string;
+}
+
+export interface CheckDefinition {
+  id: string;
+  /** What a failure of this check means, for the README and the report. */
+  description: string;
+}
+
+export function subjectOf(result: CheckResult): string {
+  return [result.node, result.namespace, result.network, result.service].filter(Boolean).join(' / ');
+}

@@ -1,0 +1,47 @@
+import type { NodeLbModel } from '../inspect/lb-model.js';
+import type { SwarmState } from '../inspect/swarm-state.js';
+import type { CheckDefinition, CheckResult } from './check-result.js';
+
+export const ingressChecks: readonly CheckDefinition[] = [
+  { id: 'ingress.port-mark', description: 'ingress_sbox marks traffic to each published port (mangle PREROUTING --dport P -j MARK)' },
+  { id: 'ingress.backends', description: "the IPVS service for that mark holds exactly the service's running task IPs on the ingress network" },
+];
+
+/** Routing-mesh checks on one node, for every service that publishes a port in ingress mode. */
+export function runIngressChecks(model: NodeLbModel, swarm: SwarmState): CheckResult[] {
+  const results: CheckResult[] = [];
+  const ingressNetwork = model.networks.find((n) => n.ingress);
+  for (const service of swarm.services) {
+    for (const port of service.publishedPorts.filter((p) => p.mode === 'ingress')) {
+      const subject = { node: model.node, namespace: 'ingress_sbox', network: ingressNetwork?.network ?? 'ingress', service: `${service.name}:${port.publishedPort}/${port.protocol}` };
+      const sbox = model.ingress;
+      const rules = (sbox?.markRules ?? []).filter((r) => r.table === 'mangle' && r.chain === 'PREROUTING' && r.dport === port.publishedPort && (r.protocol ?? 'tcp') === port.protocol);
+      const rule = rules[0];
+      results.push({
+        check: 'ingress.port-mark',
+        status: rules.length === 1 ? 'pass' : 'fail',
+        ...subject,
+        expected: `one PREROUTING MARK rule for --dport ${port.publishedPort}`,
+        seen: sbox ? rules.map((r) => r.text).join('; ') || 'no rule' : 'no ingress_sbox namespace on this node',
+      });
+      if (!rule || !sbox) continue;
+      const ipvs = sbox.ipvs.find((s) => s.protocol === 'FWM' && s.fwmark === rule.mark);
+      const active = new Set((ipvs?.reals ?? []).filter((r) => r.weight > 0).map((r) => r.address));
+      const expected = new Set(
+        swarm.tasks
+          .filter((t) => t.serviceId === service.id && t.state === 'running' && t.desiredState === 'running')
+          .flatMap((t) => t.addresses.filter((a) => a.networkId === ingressNetwork?.networkId).map((a) => a.address)),
+      );
+      const missing = [...expected].filter((ip) => !active.has(ip)).sort();
+      const stale = [...active].filter((ip) => !expected.has(ip)).sort();
+      results.push({
+        check: 'ingress.backends',
+        status: ipvs && missing.length === 0 && stale.length === 0 ? 'pass' : 'fail',
+        ...subject,
+        expected: `FWM ${rule.mark} with real servers ${[...expected].sort().join(', ') || 'none'}`,
+        seen: ipvs ? `missing ${missing.join(', ') || 'none'}; stale ${stale.join(', ') || 'none'}` : `no FWM ${rule.mark} service`,
+      });
+    }
+  }
+  return results;
+}

@@ -1,0 +1,113 @@
+import type { KernelLbState, NetworkLbView, NodeLbModel, ServiceLbView } from '../inspect/lb-model.js';
+import type { CheckDefinition, CheckResult } from './check-result.js';
+
+export const lbChecks: readonly CheckDefinition[] = [
+  { id: 'lb.state-present', description: 'a node with tasks on an overlay network has the load-balancer state for it (lb_<id> namespace, or sandboxes on old engines)' },
+  { id: 'lb.fwmark-known', description: "the node's network database knows the service and its fwmark (LocalLBIndex)" },
+  { id: 'lb.mark-rule', description: "exactly one MARK rule for the service VIP, and its mark equals the node's fwmark for the service" },
+  { id: 'lb.ipvs-service', description: 'an IPVS virtual service exists for the fwmark' },
+  { id: 'lb.backends', description: "IPVS real servers with weight > 0 are exactly the service's running task IPs on that network (missing and stale listed apart)" },
+  { id: 'lb.draining', description: 'real servers with weight 0 belong to tasks that are shutting down' },
+  { id: 'lb.pool-overlap', description: 'no real server IP appears in the pools of two virtual services' },
+  { id: 'lb.unknown-vip', description: 'every MARK rule for an address targets a VIP of a service on that network' },
+  { id: 'net.addresses', description: 'no VIP equals a task IP and no IP is used twice on a network' },
+  { id: 'lb.sysctls', description: 'IPVS sysctls in the load-balancer namespace have the values the engine sets (conn_reuse_mode=0, expire_nodest_conn=1, expire_quiescent_template=1)' },
+];
+
+type Subject = Pick<CheckResult, 'node' | 'namespace' | 'network' | 'service'>;
+
+function result(check: string, subject: Subject, ok: boolean, expected: string, seen: string): CheckResult {
+  return { check, status: ok ? 'pass' : 'fail', ...subject, expected, seen };
+}
+
+const list = (values: Iterable<string>): string => {
+  const sorted = [...values].sort();
+  return sorted.length ? sorted.join(', ') : 'none';
+};
+
+/** The chain MARK rules for VIPs live in: INPUT in lb_ namespaces, OUTPUT in containers' own (older engines). */
+function vipChain(location: KernelLbState): string {
+  return location.kind === 'sandbox' ? 'OUTPUT' : 'INPUT';
+}
+
+function checkServiceAt(model: NodeLbModel, network: NetworkLbView, location: KernelLbState, view: ServiceLbView): CheckResult[] {
+  const subject: Subject = { node: model.node, namespace: location.namespace, network: network.network, service: view.service };
+  const results: CheckResult[] = [];
+  if (view.endpointMode !== 'vip' || !view.vip) return results;
+  const known = view.fwmark !== undefined && view.fwmark > 0;
+  results.push(result('lb.fwmark-known', subject, known, `service ${view.service} with a LocalLBIndex in the node's network view`, known ? `fwmark ${view.fwmark}` : 'service missing from network inspect --verbose'));
+  if (!known) return results;
+  const mark = view.fwmark as number;
+  const rules = location.markRules.filter((r) => r.table === 'mangle' && r.chain === vipChain(location) && r.destination === view.vip);
+  const ruleText = rules.map((r) => `mark ${r.mark} (${r.text})`).join('; ') || 'no rule';
+  results.push(result('lb.mark-rule', subject, rules.length === 1 && rules[0]?.mark === mark, `one ${vipChain(location)} MARK rule for ${view.vip} setting mark ${mark}`, ruleText));
+  const ipvs = location.ipvs.find((s) => s.protocol === 'FWM' && s.fwmark === mark);
+  results.push(result('lb.ipvs-service', subject, ipvs !== undefined, `IPVS FWM service ${mark}`, ipvs ? `FWM ${mark} ${ipvs.scheduler} with ${ipvs.reals.length} real servers` : `no FWM ${mark} (FWM services: ${list(location.ipvs.filter((s) => s.protocol === 'FWM').map((s) => String(s.fwmark)))})`));
+  if (!ipvs) return results;
+  const active = new Set(ipvs.reals.filter((r) => r.weight > 0).map((r) => r.address));
+  const expected = new Set(view.expected.map((b) => b.ip));
+  const missing = [...expected].filter((ip) => !active.has(ip));
+  const stale = [...active].filter((ip) => !expected.has(ip));
+  const seen = missing.length || stale.length ? `missing ${list(missing)}; stale ${list(stale)}` : `weight>0: ${list(active)}`;
+  results.push(result('lb.backends', subject, missing.length === 0 && stale.length === 0, `weight>0 real servers = running tasks ${list(view.expected.map((b) => `${b.ip} (${b.task})`))}`, seen));
+  const leaving = new Set(view.leaving.map((b) => b.ip));
+  const zero = ipvs.reals.filter((r) => r.weight === 0).map((r) => r.address);
+  const strayZero = zero.filter((ip) => !leaving.has(ip));
+  results.push(result('lb.draining', subject, strayZero.length === 0, `weight 0 only for tasks shutting down (${list(leaving)})`, zero.length ? `weight 0: ${list(zero)}; not shutting down: ${list(strayZero)}` : 'no weight-0 real servers'));
+  return results;
+}
+
+function checkLocation(model: NodeLbModel, network: NetworkLbView, location: KernelLbState): CheckResult[] {
+  const subject: Subject = { node: model.node, namespace: location.namespace, network: network.network };
+  const results = network.services.flatMap((view) => checkServiceAt(model, network, location, view));
+  // An IP in two pools means one service's traffic can reach another's task.
+  const owners = new Map<string, number[]>();
+  for (const service of location.ipvs.filter((s) => s.protocol === 'FWM')) {
+    for (const real of service.reals) owners.set(real.address, [...(owners.get(real.address) ?? []), service.fwmark ?? 0]);
+  }
+  const shared = [...owners].filter(([, marks]) => marks.length > 1).map(([ip, marks]) => `${ip} in FWM ${marks.join(' and ')}`);
+  results.push(result('lb.pool-overlap', subject, shared.length === 0, 'each real server in one pool', shared.length ? shared.join('; ') : 'no shared real servers'));
+  if (!network.ingress) {
+    const vips = new Set(network.services.map((s) => s.vip).filter((v): v is string => Boolean(v)));
+    const unknown = location.markRules.filter((r) => r.table === 'mangle' && r.chain === vipChain(location) && r.destination && !vips.has(r.destination));
+    results.push(result('lb.unknown-vip', subject, unknown.length === 0, `MARK rules only for VIPs ${list(vips)}`, unknown.length ? unknown.map((r) => r.text).join('; ') : 'none for other addresses'));
+  }
+  if (location.kind === 'lb' && Object.keys(location.sysctls).length > 0 && atLeast(model.dockerVersion, 20, 10)) {
+    const want: Record<string, number> = { conn_reuse_mode: 0, expire_nodest_conn: 1, expire_quiescent_template: 1 };
+    const wrong = Object.entries(want).filter(([k, v]) => location.sysctls[k] !== v);
+    results.push(result('lb.sysctls', subject, wrong.length === 0, Object.entries(want).map(([k, v]) => `${k}=${v}`).join(' '), Object.keys(want).map((k) => `${k}=${location.sysctls[k] ?? '?'}`).join(' ')));
+  }
+  return results;
+}
+
+function atLeast(version: string, major: number, minor: number): boolean {
+  const [a = 0, b = 0] = version.split(/[.+-]/).map(Number);
+  return a > major || (a === major && b >= minor);
+}
+
+function checkAddresses(model: NodeLbModel, network: NetworkLbView): CheckResult {
+  const subject: Subject = { node: model.node, network: network.network };
+  const uses = new Map<string, string[]>();
+  for (const view of network.services) {
+    if (view.vip) uses.set(view.vip, [...(uses.get(view.vip) ?? []), `VIP of ${view.service}`]);
+    for (const b of view.expected) uses.set(b.ip, [...(uses.get(b.ip) ?? []), `task ${b.task}`]);
+  }
+  const clashes = [...uses].filter(([, users]) => users.length > 1).map(([ip, users]) => `${ip}: ${users.join(' and ')}`);
+  return result('net.addresses', subject, clashes.length === 0, 'every VIP and task IP used once', clashes.length ? clashes.join('; ') : `${uses.size} addresses, all distinct`);
+}
+
+/** All model-based load-balancer checks for one node. */
+export function runLbChecks(model: NodeLbModel): CheckResult[] {
+  const results: CheckResult[] = [];
+  for (const network of model.networks) {
+    if (network.ingress) continue;
+    const needsState = network.services.some((s) => s.endpointMode === 'vip' && s.vip);
+    const subject: Subject = { node: model.node, network: network.network };
+    if (needsState) {
+      results.push(result('lb.state-present', subject, network.locations.length > 0, `lb_${network.networkId.slice(0, 9)} namespace (or sandboxes with MARK rules)`, network.locations.map((l) => l.namespace).join(', ') || 'no load-balancer namespace'));
+    }
+    for (const location of network.locations) results.push(...checkLocation(model, network, location));
+    results.push(checkAddresses(model, network));
+  }
+  return results;
+}

@@ -1,0 +1,67 @@
+import { SwarmlabError } from '../core/errors.js';
+
+/** A service as one node's network database sees it (`docker network inspect --verbose`). */
+export interface NodeServiceView {
+  name: string;
+  vip: string;
+  /** The firewall mark this node uses for the service: node-local, never assume it. */
+  localLbIndex: number;
+  tasks: { name: string; ip: string }[];
+  ports: string[];
+}
+
+export interface NodeNetworkView {
+  name: string;
+  id: string;
+  ingress: boolean;
+  subnet?: string;
+  /** Container id (or lb-<net>) -> address on this network, as attached on this node. */
+  containers: { key: string; name: string; ip: string }[];
+  services: NodeServiceView[];
+}
+
+function stripPrefix(address: unknown): string {
+  return typeof address === 'string' ? address.replace(/\/\d+$/, '') : '';
+}
+
+function record(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+export function parseNetworkInspect(json: string, what: string): NodeNetworkView[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch (error) {
+    throw new SwarmlabError('parse', `${what}: not JSON (${String(error)}): ${json.slice(0, 200)}`);
+  }
+  if (!Array.isArray(parsed)) throw new SwarmlabError('parse', `${what}: expected a JSON array of networks`);
+  return parsed.map((raw): NodeNetworkView => {
+    const n = record(raw);
+    const config = (record(n['IPAM'])['Config'] as unknown[] | null) ?? [];
+    const subnet = record(config[0])['Subnet'];
+    return {
+      name: String(n['Name'] ?? ''),
+      id: String(n['Id'] ?? ''),
+      ingress: n['Ingress'] === true,
+      ...(typeof subnet === 'string' ? { subnet } : {}),
+      containers: Object.entries(record(n['Containers'])).map(([key, c]) => ({
+        key,
+        name: String(record(c)['Name'] ?? ''),
+        ip: stripPrefix(record(c)['IPv4Address']),
+      })),
+      services: Object.entries(record(n['Services']))
+        .filter(([name]) => name !== '')
+        .map(([name, s]) => {
+          const service = record(s);
+          return {
+            name,
+            vip: String(service['VIP'] ?? ''),
+            localLbIndex: Number(service['LocalLBIndex'] ?? 0),
+            tasks: ((service['Tasks'] as unknown[] | null) ?? []).map((t) => ({ name: String(record(t)['Name'] ?? ''), ip: String(record(t)['EndpointIP'] ?? '') })),
+            ports: ((service['Ports'] as unknown[] | null) ?? []).map(String),
+          };
+        }),
+    };
+  });
+}

@@ -1,0 +1,111 @@
+import type { Cluster } from '../cluster/cluster.js';
+import { SwarmlabError } from '../core/errors.js';
+import { splitSections } from './dump-sections.js';
+
+/**
+ * The cluster's intended state, from the managers' Raft store: services with
+ * their VIPs and published ports, tasks with their addresses and states. This
+ * is what every node's kernel state is checked against.
+ */
+export interface SwarmService {
+  id: string;
+  name: string;
+  endpointMode: 'vip' | 'dnsrr';
+  vips: { networkId: string; address: string }[];
+  publishedPorts: { protocol: string; targetPort: number; publishedPort: number; mode: string }[];
+}
+
+export interface SwarmTask {
+  id: string;
+  serviceId: string;
+  slot: number;
+  nodeId: string;
+  state: string;
+  desiredState: string;
+  addresses: { networkId: string; networkName: string; address: string }[];
+}
+
+export interface SwarmState {
+  nodes: { id: string; hostname: string }[];
+  networks: { id: string; name: string }[];
+  services: SwarmService[];
+  tasks: SwarmTask[];
+}
+
+export const swarmStateScript = `
+echo "=== nodes"
+docker node ls --format '{{.ID}} {{.Hostname}}'
+echo "=== services"
+s=$(docker service ls -q)
+if [ -n "$s" ]; then docker service inspect $s; else echo '[]'; fi
+echo "=== tasks"
+t=$(docker service ps -q $s 2>/dev/null)
+if [ -n "$t" ]; then docker inspect --type task $t 2>/dev/null || docker inspect $t; else echo '[]'; fi
+`;
+
+function record(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function jsonArray(text: string, what: string): unknown[] {
+  try {
+    const value: unknown = JSON.parse(text.trim() || '[]');
+    if (Array.isArray(value)) return value;
+  } catch {
+    // reported below
+  }
+  throw new SwarmlabError('parse', `${what}: expected a JSON array: ${text.slice(0, 200)}`);
+}
+
+const strip = (a: unknown): string => (typeof a === 'string' ? a.replace(/\/\d+$/, '') : '');
+
+export function parseSwarmState(text: string): SwarmState {
+  const sections = new Map(splitSections(text, 'swarm state').map((s) => [s.kind, s.text]));
+  const nodes = (sections.get('nodes') ?? '').split('\n').filter(Boolean).map((l) => ({ id: l.split(' ')[0] ?? '', hostname: l.split(' ')[1] ?? '' }));
+  const networks = new Map<string, string>();
+  const services = jsonArray(sections.get('services') ?? '[]', 'docker service inspect').map((raw): SwarmService => {
+    const s = record(raw);
+    const spec = record(s['Spec']);
+    const endpoint = record(s['Endpoint']);
+    const mode = record(spec['EndpointSpec'])['Mode'];
+    return {
+      id: String(s['ID'] ?? ''),
+      name: String(spec['Name'] ?? ''),
+      endpointMode: mode === 'dnsrr' ? 'dnsrr' : 'vip',
+      vips: ((endpoint['VirtualIPs'] as unknown[] | undefined) ?? []).map((v) => ({ networkId: String(record(v)['NetworkID'] ?? ''), address: strip(record(v)['Addr']) })),
+      publishedPorts: ((endpoint['Ports'] as unknown[] | undefined) ?? []).map((p) => {
+        const port = record(p);
+        return {
+          protocol: String(port['Protocol'] ?? 'tcp'),
+          targetPort: Number(port['TargetPort'] ?? 0),
+          publishedPort: Number(port['PublishedPort'] ?? 0),
+          mode: String(port['PublishMode'] ?? 'ingress'),
+        };
+      }),
+    };
+  });
+  const tasks = jsonArray(sections.get('tasks') ?? '[]', 'docker inspect (tasks)').map((raw): SwarmTask => {
+    const t = record(raw);
+    const attachments = (t['NetworksAttachments'] as unknown[] | undefined) ?? [];
+    return {
+      id: String(t['ID'] ?? ''),
+      serviceId: String(t['ServiceID'] ?? ''),
+      slot: Number(t['Slot'] ?? 0),
+      nodeId: String(t['NodeID'] ?? ''),
+      state: String(record(t['Status'])['State'] ?? ''),
+      desiredState: String(t['DesiredState'] ?? ''),
+      addresses: attachments.flatMap((a) => {
+        const network = record(record(a)['Network']);
+        const networkId = String(network['ID'] ?? '');
+        const networkName = String(record(network['Spec'])['Name'] ?? '');
+        networks.set(networkId, networkName);
+        return ((record(a)['Addresses'] as unknown[] | undefined) ?? []).map((addr) => ({ networkId, networkName, address: strip(addr) }));
+      }),
+    };
+  });
+  return { nodes, networks: [...networks].map(([id, name]) => ({ id, name })), services, tasks };
+}
+
+export async function readSwarmState(cluster: Cluster): Promise<SwarmState> {
+  return parseSwarmState(await cluster.leader.run(['sh', '-c', swarmStateScript], 60_000));
+}
