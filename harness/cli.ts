@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { SwarmlabError, errorMessage } from './core/errors.js';
 import { createLogger } from './core/log.js';
+import { registerCheckCommands } from './checks/check-cli.js';
 import { registerClusterCommands } from './cluster/cluster-cli.js';
 import { registerEngineCommands } from './engine/engine-cli.js';
 import { registerTopologyCommands } from './topology/topology-cli.js';
@@ -14,6 +15,7 @@ const program = new Command('swarmlab')
 registerEngineCommands(program, log);
 registerClusterCommands(program, log);
 registerTopologyCommands(program, log);
+registerCheckCommands(program, log);
 
 try {
   await program.parseAsync(process.argv);

@@ -28,15 +28,18 @@ function record(value: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
-export function parseNetworkInspect(json: string, what: string): NodeNetworkView[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch (error) {
-    throw new SwarmlabError('parse', `${what}: not JSON (${String(error)}): ${json.slice(0, 200)}`);
-  }
-  if (!Array.isArray(parsed)) throw new SwarmlabError('parse', `${what}: expected a JSON array of networks`);
-  return parsed.map((raw): NodeNetworkView => {
+/** Parses network inspect output: the CLI's JSON array, or the API's one object per network. */
+export function parseNetworkInspect(jsonDocuments: readonly string[], what: string): NodeNetworkView[] {
+  const networks = jsonDocuments.flatMap((json) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(json);
+    } catch (error) {
+      throw new SwarmlabError('parse', `${what}: not JSON (${String(error)}): ${json.slice(0, 200)}`);
+    }
+    return Array.isArray(parsed) ? (parsed as unknown[]) : [parsed];
+  });
+  return networks.map((raw): NodeNetworkView => {
     const n = record(raw);
     const config = (record(n['IPAM'])['Config'] as unknown[] | null) ?? [];
     const subnet = record(config[0])['Subnet'];

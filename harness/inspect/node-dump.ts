@@ -10,25 +10,40 @@ import { classifyNamespace, netnsDir, type NodeNamespace } from './namespaces.js
  * networks; and which container each sandbox belongs to.
  */
 export const nodeDumpScript = `
+# The Docker API through curl when the image has it (a tenth of the docker CLI's
+# start-up cost under emulation); the docker CLI otherwise (official dind images).
+if command -v curl >/dev/null 2>&1; then
+  api() { curl -sf --unix-socket /var/run/docker.sock "http://docker$1"; }
+  echo "=== version"; api /version; echo
+  for id in $(api '/networks?filters=%7B%22driver%22%3A%5B%22overlay%22%5D%7D' | grep -o '"Id":"[0-9a-z]*"' | cut -d'"' -f4); do
+    echo "=== network $id"; api "/networks/$id?verbose=true"; echo
+  done
+else
+  echo "=== version"; docker version --format '{{.Server.Version}}'
+  ids=$(docker network ls -q --filter driver=overlay)
+  [ -n "$ids" ] && { echo "=== network all"; docker network inspect --verbose $ids; }
+fi
+lbs=$(ls -1 ${netnsDir} 2>/dev/null | grep -c '^lb_')
 for ns in $(ls -1 ${netnsDir} 2>/dev/null); do
   p=${netnsDir}/$ns
   echo "=== netns $ns"
-  case "$ns" in 1-*) continue ;; esac
+  case "$ns" in
+    [0-9]-*) continue ;;
+    lb_*|ingress_sbox) ;;
+    # Container sandboxes hold VIP state only on engines without lb_ namespaces (before 18.09).
+    *) [ "$lbs" -gt 0 ] && continue ;;
+  esac
   echo "=== iptables $ns"
   nsenter --net=$p iptables-save 2>&1
   echo "=== ipvs $ns"
-  if command -v ipvsadm >/dev/null 2>&1; then nsenter --net=$p ipvsadm -Ln 2>&1; else nsenter --net=$p cat /proc/net/ip_vs 2>&1; fi
-  echo "=== sysctl $ns"
-  nsenter --net=$p sh -c 'cd /proc/sys/net/ipv4/vs 2>/dev/null && grep . conn_reuse_mode expire_nodest_conn expire_quiescent_template' 2>/dev/null
+  nsenter --net=$p sh -c 'if command -v ipvsadm >/dev/null 2>&1; then ipvsadm -Ln; else cat /proc/net/ip_vs; fi
+    echo "=== sysctl '$ns'"; cd /proc/sys/net/ipv4/vs 2>/dev/null && grep . conn_reuse_mode expire_nodest_conn expire_quiescent_template' 2>&1
 done
-echo "=== networks"
-ids=$(docker network ls -q --filter driver=overlay)
-[ -n "$ids" ] && docker network inspect --verbose $ids
-echo "=== containers"
-cids=$(docker ps -q)
-[ -n "$cids" ] && docker inspect --format '{{.Id}} {{.NetworkSettings.SandboxKey}} {{index .Config.Labels "com.docker.swarm.task.id"}} {{index .Config.Labels "com.docker.swarm.service.name"}}' $cids
-echo "=== version"
-docker version --format '{{.Server.Version}}'
+if [ "$lbs" -eq 0 ]; then
+  cids=$(docker ps -q)
+  echo "=== containers"
+  [ -n "$cids" ] && docker inspect --format '{{.Id}} {{.NetworkSettings.SandboxKey}} {{index .Config.Labels "com.docker.swarm.task.id"}} {{index .Config.Labels "com.docker.swarm.service.name"}}' $cids
+fi
 `;
 
 export interface NamespaceDump extends NodeNamespace {
@@ -49,8 +64,8 @@ export interface NodeDump {
   hostname: string;
   dockerVersion: string;
   namespaces: NamespaceDump[];
-  /** Raw `docker network inspect --verbose` JSON of the node's overlay networks. */
-  networksJson: string;
+  /** Raw `docker network inspect --verbose` JSON of the node's overlay networks: one array, or one object per network. */
+  networksJson: string[];
   containers: ContainerSandbox[];
 }
 
@@ -65,7 +80,7 @@ export function parseNodeDump(hostname: string, text: string): NodeDump {
     }
     return found;
   };
-  let networksJson = '[]';
+  const networksJson: string[] = [];
   let dockerVersion = '';
   const containers: ContainerSandbox[] = [];
   for (const section of sections) {
@@ -85,8 +100,8 @@ export function parseNodeDump(hostname: string, text: string): NodeDump {
           if (key && value !== undefined && /^\d+$/.test(value.trim())) ns(section.arg).sysctls[key.trim()] = Number(value);
         }
         break;
-      case 'networks':
-        networksJson = section.text.trim() || '[]';
+      case 'network':
+        if (section.text.trim()) networksJson.push(section.text.trim());
         break;
       case 'containers':
         for (const line of section.text.split('\n').filter(Boolean)) {
@@ -95,13 +110,23 @@ export function parseNodeDump(hostname: string, text: string): NodeDump {
         }
         break;
       case 'version':
-        dockerVersion = section.text.trim();
+        dockerVersion = versionOf(section.text.trim());
         break;
       default:
         break;
     }
   }
   return { hostname, dockerVersion, namespaces: [...namespaces.values()], networksJson, containers };
+}
+
+/** The API answers {"Version": ...}; the CLI fallback prints the version alone. */
+function versionOf(text: string): string {
+  if (!text.startsWith('{')) return text;
+  try {
+    return String((JSON.parse(text) as { Version?: unknown }).Version ?? '');
+  } catch {
+    return text;
+  }
 }
 
 export async function dumpNode(node: ClusterNode): Promise<NodeDump> {

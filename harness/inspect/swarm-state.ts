@@ -33,14 +33,19 @@ export interface SwarmState {
 }
 
 export const swarmStateScript = `
-echo "=== nodes"
-docker node ls --format '{{.ID}} {{.Hostname}}'
-echo "=== services"
-s=$(docker service ls -q)
-if [ -n "$s" ]; then docker service inspect $s; else echo '[]'; fi
-echo "=== tasks"
-t=$(docker service ps -q $s 2>/dev/null)
-if [ -n "$t" ]; then docker inspect --type task $t 2>/dev/null || docker inspect $t; else echo '[]'; fi
+if command -v curl >/dev/null 2>&1; then
+  api() { curl -sf --unix-socket /var/run/docker.sock "http://docker$1"; echo; }
+  echo "=== nodes"; api /nodes
+  echo "=== services"; api /services
+  echo "=== tasks"; api /tasks
+else
+  # The CLI's inspect output has the same shapes as the API's lists.
+  echo "=== nodes"; docker node inspect $(docker node ls -q)
+  s=$(docker service ls -q)
+  echo "=== services"; if [ -n "$s" ]; then docker service inspect $s; else echo '[]'; fi
+  t=$(docker service ps -q $s 2>/dev/null)
+  echo "=== tasks"; if [ -n "$t" ]; then docker inspect $t; else echo '[]'; fi
+fi
 `;
 
 function record(value: unknown): Record<string, unknown> {
@@ -61,7 +66,10 @@ const strip = (a: unknown): string => (typeof a === 'string' ? a.replace(/\/\d+$
 
 export function parseSwarmState(text: string): SwarmState {
   const sections = new Map(splitSections(text, 'swarm state').map((s) => [s.kind, s.text]));
-  const nodes = (sections.get('nodes') ?? '').split('\n').filter(Boolean).map((l) => ({ id: l.split(' ')[0] ?? '', hostname: l.split(' ')[1] ?? '' }));
+  const nodes = jsonArray(sections.get('nodes') ?? '[]', 'nodes').map((raw) => {
+    const n = record(raw);
+    return { id: String(n['ID'] ?? ''), hostname: String(record(n['Description'])['Hostname'] ?? '') };
+  });
   const networks = new Map<string, string>();
   const services = jsonArray(sections.get('services') ?? '[]', 'docker service inspect').map((raw): SwarmService => {
     const s = record(raw);
