@@ -1,0 +1,72 @@
+import { evaluateDataplane, snapshotDataplane, type DataplaneSnapshot } from '../harness/checks/dataplane.js';
+import type { CheckResult } from '../harness/checks/check-result.js';
+import { createLogger } from '../harness/core/log.js';
+import { injectLbFault, type LbFault } from '../harness/faults/lb-faults.js';
+import { loadTopology } from '../harness/topology/load-topology.js';
+import { deployLab, type Lab } from '../harness/topology/lab.js';
+import { sharedEngine } from './shared-engine.js';
+
+// The dataplane checks against a live web-api: clean on a healthy cluster,
+// and each fault written into a node's lb namespace is found, then clean again.
+const log = createLogger('e2e/dataplane');
+const nodeImage = process.env['SWARMLAB_NODE_IMAGE'] ?? 'bookworm';
+
+describe(`dataplane checks on web-api (node image ${nodeImage})`, () => {
+  let lab: Lab | undefined;
+  let healthy: DataplaneSnapshot;
+
+  const failures = async (): Promise<CheckResult[]> => {
+    if (!lab) throw new Error('lab not deployed');
+    return evaluateDataplane(await snapshotDataplane(lab.cluster)).filter((r) => r.status === 'fail');
+  };
+
+  beforeAll(async () => {
+    const engine = await sharedEngine(log);
+    lab = await deployLab(engine, await loadTopology('topologies/web-api.yaml'), { clusterName: `e2e-dp-${nodeImage.replace(/[^a-z0-9]/g, '')}`.slice(0, 24), nodeImage }, log);
+    healthy = await snapshotDataplane(lab.cluster);
+  }, 20 * 60_000);
+
+  afterAll(async () => {
+    await lab?.destroy();
+  }, 120_000);
+
+  it('passes every check on a healthy deployment', async () => {
+    const results = evaluateDataplane(healthy);
+    expect(results.filter((r) => r.status === 'fail')).toEqual([]);
+    expect(results.filter((r) => r.check === 'lb.backends')).toHaveLength(2 * 3);
+  });
+
+  /** What a fault on one node needs: its lb namespace, and the fwmarks and addresses of api and web there. */
+  function target(nodeIndex: number) {
+    if (!lab) throw new Error('lab not deployed');
+    const node = lab.cluster.nodes[nodeIndex];
+    const model = healthy.models.find((m) => m.node === node?.hostname);
+    const backend = model?.networks.find((n) => n.network === 'backend');
+    const api = backend?.services.find((s) => s.service === 'api');
+    const web = backend?.services.find((s) => s.service === 'web');
+    const namespace = backend?.locations[0]?.namespace;
+    if (!node || !api?.fwmark || !api.vip || !web?.fwmark || !namespace) throw new Error(`no lb state on node ${nodeIndex}`);
+    return { node, namespace, api: { ...api, fwmark: api.fwmark, vip: api.vip }, web: { ...web, fwmark: web.fwmark } };
+  }
+
+  const cases: [string, (t: ReturnType<typeof target>) => LbFault, string[]][] = [
+    ['an extra real server that is no task', (t) => ({ kind: 'extra-real-server', fwmark: t.api.fwmark, ip: t.api.vip.replace(/\d+$/, '250') }), ['lb.backends']],
+    ['a deleted MARK rule', (t) => ({ kind: 'delete-mark-rule', vip: t.api.vip, fwmark: t.api.fwmark }), ['lb.mark-rule']],
+    ['a removed real server', (t) => ({ kind: 'remove-real-server', fwmark: t.api.fwmark, ip: t.api.expected[0]?.ip ?? '' }), ['lb.backends']],
+    ["a real server of another service in this pool", (t) => ({ kind: 'extra-real-server', fwmark: t.api.fwmark, ip: t.web.expected[0]?.ip ?? '' }), ['lb.backends', 'lb.pool-overlap']],
+  ];
+
+  it.each(cases)('finds %s, and is clean again once it is undone', async (_, makeFault, expectedChecks) => {
+    const t = target(1);
+    const fault = await injectLbFault(t.node, t.namespace, makeFault(t), log);
+    let found: CheckResult[];
+    try {
+      found = await failures();
+    } finally {
+      await fault.undo();
+    }
+    expect(found.map((f) => f.check).sort()).toEqual(expectedChecks);
+    for (const f of found) expect(f).toMatchObject({ node: t.node.hostname, namespace: t.namespace, network: 'backend' });
+    expect(await failures()).toEqual([]);
+  }, 120_000);
+});
