@@ -5,6 +5,7 @@ import { registerCheckCommands } from './checks/check-cli.js';
 import { registerClusterCommands } from './cluster/cluster-cli.js';
 import { registerEngineCommands } from './engine/engine-cli.js';
 import { registerTopologyCommands } from './topology/topology-cli.js';
+import { registerTrafficCommands } from './traffic/traffic-cli.js';
 
 const log = createLogger('swarmlab');
 
@@ -16,6 +17,7 @@ registerEngineCommands(program, log);
 registerClusterCommands(program, log);
 registerTopologyCommands(program, log);
 registerCheckCommands(program, log);
+registerTrafficCommands(program, log);
 
 try {
   await program.parseAsync(process.argv);

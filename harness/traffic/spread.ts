@@ -1,0 +1,108 @@
+import type { Cluster } from '../cluster/cluster.js';
+import { SwarmlabError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import { buildNodeModel } from '../inspect/lb-model.js';
+import { dumpNode } from '../inspect/node-dump.js';
+import { readSwarmState, type SwarmState } from '../inspect/swarm-state.js';
+import { runningTaskContainers, type TaskContainer } from '../topology/tasks.js';
+import { runProbeClient, type ProbeRequestOptions } from './probe-client.js';
+import { probePort } from './probe-image.js';
+import type { ProbeRecord } from './probe-records.js';
+import { judgeSpread, type SpreadOptions, type SpreadVerdict } from './spread-statistics.js';
+
+export interface SpreadRequest {
+  /** Service whose first running task sends the traffic (its network namespace is the client's). */
+  from: string;
+  /** A service name (VIP), tasks.<name>, a dnsrr service name, or an address; an optional :port. */
+  to: string;
+  requests: number;
+  concurrency: number;
+  keepalive: boolean;
+  timeoutMs: number;
+  statistics: SpreadOptions;
+  /**
+   * What the spread is judged against: `equal` shares (Swarm programs every
+   * task with weight 1, so this is its intent, and a skewed weight is a fault
+   * the test must catch) or the `ipvs` weights programmed on the client's node
+   * (to test IPVS itself, whatever the weights are).
+   */
+  expect: 'equal' | 'ipvs';
+}
+
+export interface SpreadMeasurement {
+  request: SpreadRequest;
+  clientTask: string;
+  clientNode: string;
+  /** Where the expected shares came from. */
+  weightsFrom: string;
+  expected: Record<string, number>;
+  verdict: SpreadVerdict;
+  records: ProbeRecord[];
+  durationMs: number;
+  requestsPerSecond: number;
+}
+
+function targetService(to: string): string {
+  return to.replace(/:\d+$/, '').replace(/^tasks\./, '');
+}
+
+/**
+ * The share each replica should get: equal, or, when asked and the traffic
+ * goes through a VIP, the IPVS weights programmed in the client node's
+ * load-balancer namespace, read at the moment of the test.
+ */
+async function expectedShares(cluster: Cluster, swarm: SwarmState, client: TaskContainer, service: string, fromIpvs: boolean): Promise<{ weights: Map<string, number>; from: string }> {
+  const tasks = await runningTaskContainers(cluster, service);
+  if (tasks.length === 0) throw new SwarmlabError('spread', `service ${service} has no running task to send traffic to`);
+  const equal = new Map(tasks.map((t) => [t.taskName, 1]));
+  if (!fromIpvs) return { weights: equal, from: 'equal shares over the running tasks' };
+  const model = buildNodeModel(await dumpNode(client.node), swarm);
+  for (const network of model.networks) {
+    const view = network.services.find((s) => s.service === service && s.vip);
+    const ipvs = network.locations[0]?.ipvs.find((s) => s.protocol === 'FWM' && s.fwmark === view?.fwmark);
+    if (!view || !ipvs) continue;
+    const taskByIp = new Map(view.expected.map((b) => [b.ip, b.task]));
+    const weights = new Map<string, number>([...equal.keys()].map((k) => [k, 0]));
+    for (const real of ipvs.reals) {
+      const task = taskByIp.get(real.address);
+      if (task) weights.set(task, real.weight);
+    }
+    return { weights, from: `IPVS weights in ${network.locations[0]?.namespace} on ${client.node.hostname}` };
+  }
+  return { weights: equal, from: 'equal shares (no IPVS service found on the client node)' };
+}
+
+export async function measureSpread(cluster: Cluster, request: SpreadRequest, log: Logger): Promise<SpreadMeasurement> {
+  const [client] = await runningTaskContainers(cluster, request.from);
+  if (!client) throw new SwarmlabError('spread', `service ${request.from} has no running task to send traffic from`);
+  const swarm = await readSwarmState(cluster);
+  const byAddress = /^\d+\.\d+\.\d+\.\d+/.test(request.to);
+  const address = request.to.replace(/:\d+$/, '');
+  const service = byAddress ? (swarm.services.find((s) => s.vips.some((v) => v.address === address))?.name ?? address) : targetService(request.to);
+  const endpointMode = swarm.services.find((s) => s.name === service)?.endpointMode;
+  const viaVip = !request.to.startsWith('tasks.') && endpointMode !== 'dnsrr';
+  const { weights, from } = await expectedShares(cluster, swarm, client, service, viaVip && request.expect === 'ipvs');
+  const options: ProbeRequestOptions = {
+    target: request.to.includes(':') ? request.to : `${request.to}:${probePort}`,
+    requests: request.requests,
+    concurrency: request.concurrency,
+    timeoutMs: request.timeoutMs,
+    keepalive: request.keepalive,
+    // Through DNS every request must look the name up again, or it all goes to one address.
+    resolveEach: !viaVip && !byAddress,
+  };
+  const started = Date.now();
+  const records = await log.step(`${request.requests} requests from ${client.taskName} (${client.node.hostname}) to ${request.to}`, () => runProbeClient(client, options));
+  const durationMs = Date.now() - started;
+  return {
+    request,
+    clientTask: client.taskName,
+    clientNode: client.node.hostname,
+    weightsFrom: from,
+    expected: Object.fromEntries(weights),
+    verdict: judgeSpread(records, weights, request.statistics),
+    records,
+    durationMs,
+    requestsPerSecond: records.length / (durationMs / 1000),
+  };
+}
