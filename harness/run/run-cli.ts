@@ -1,0 +1,51 @@
+import { Option, type Command } from 'commander';
+import type { Logger } from '../core/log.js';
+import { engineNameOption, engineOption, suiteOption } from '../engine/engine-cli.js';
+import { parseEngineChoice } from '../engine/select-engine.js';
+import { runPipeline } from './run-pipeline.js';
+
+interface RunOpts {
+  topology: string;
+  engine: string;
+  engineName: string;
+  suite: string;
+  nodeImage?: string;
+  test: string[];
+  junit?: string;
+  artifacts: string;
+  keep?: boolean;
+  requests: string;
+}
+
+export function registerRunCommand(program: Command, log: Logger): void {
+  program
+    .command('run')
+    .description('engine, cluster, deploy, dataplane checks, spread tests, report and clean-up in one go; exit 0 only when every selected check passes')
+    .option('--topology <file>', 'topology to deploy', 'topologies/web-api.yaml')
+    .addOption(engineOption())
+    .addOption(engineNameOption())
+    .addOption(suiteOption())
+    .option('--node-image <suite-or-image>', "override the topology's node image")
+    .addOption(new Option('--test <regex...>', 'only checks whose id matches; a leading ! skips matches (e.g. --test lb. --test "!lb.sysctls")').default([]))
+    .option('--junit <file>', 'JUnit XML report (default: ARTIFACTS/junit.xml)')
+    .option('--artifacts <dir>', 'reports, charts, and logs on failure', 'artifacts')
+    .option('--requests <n>', 'requests per spread test', '600')
+    .option('--keep', 'leave the cluster (and a VM this run started) running')
+    .action(async (opts: RunOpts) => {
+      const summary = await runPipeline(
+        {
+          topologyFile: opts.topology,
+          engine: { choice: parseEngineChoice(opts.engine), name: opts.engineName, suite: opts.suite },
+          ...(opts.nodeImage ? { nodeImage: opts.nodeImage } : {}),
+          tests: opts.test,
+          ...(opts.junit ? { junitFile: opts.junit } : {}),
+          artifactsDir: opts.artifacts,
+          keep: opts.keep === true,
+          requests: Number(opts.requests),
+        },
+        log,
+      );
+      process.stdout.write(`${summary.passed ? 'PASS' : 'FAIL'}: ${summary.topology}, ${summary.outcomes.filter((o) => o.status === 'pass').length} checks passed, ${summary.outcomes.filter((o) => o.status === 'fail').length} failed; report in ${opts.artifacts}/\n`);
+      if (!summary.passed) process.exitCode = 1;
+    });
+}

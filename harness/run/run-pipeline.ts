@@ -1,0 +1,140 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { collectLogs } from '../cluster/collect-logs.js';
+import { evaluateDataplane, snapshotDataplane } from '../checks/dataplane.js';
+import { errorMessage } from '../core/errors.js';
+import { cleanupOnInterrupt } from '../core/interrupt.js';
+import type { Logger } from '../core/log.js';
+import type { RunningEngine } from '../engine/engine.js';
+import { startEngine, type EngineRequest } from '../engine/select-engine.js';
+import { VmEngine } from '../engine/vm/vm-engine.js';
+import { formatCheckResults } from '../report/console.js';
+import { writeJunit } from '../report/junit.js';
+import { failureReason, formatSpread, writeSpreadArtifacts } from '../report/spread-report.js';
+import { deployLab, type Lab } from '../topology/lab.js';
+import { loadTopology } from '../topology/load-topology.js';
+import type { Topology } from '../topology/topology.js';
+import { measureSpread, type SpreadRequest } from '../traffic/spread.js';
+import { defaultSpreadOptions } from '../traffic/spread-statistics.js';
+import { applyFilter, outcomeOfCheck, parseTestFilter, selected, type Outcome, type TestFilter } from './outcome.js';
+
+export interface RunOptions {
+  topologyFile: string;
+  engine: EngineRequest;
+  nodeImage?: string;
+  tests: string[];
+  junitFile?: string;
+  artifactsDir: string;
+  keep: boolean;
+  requests: number;
+}
+
+export interface RunSummary {
+  topology: string;
+  outcomes: Outcome[];
+  stageSeconds: Record<string, number>;
+  passed: boolean;
+}
+
+/** Each VIP service reached from a probe service that shares a network with it: the spread tests of a run. */
+export function spreadPairs(topology: Topology): { from: string; to: string }[] {
+  const clients = topology.services.filter((s) => s.image === undefined && s.replicas !== 0);
+  return topology.services
+    .filter((s) => s.endpointMode === 'vip' && s.image === undefined && s.replicas !== 0)
+    .flatMap((target) => {
+      const client = clients.find((c) => c !== target && c.networks.some((n) => target.networks.includes(n)));
+      return client ? [{ from: client.name, to: target.name }] : [];
+    });
+}
+
+/**
+ * engine -> cluster -> deploy -> dataplane checks -> spread -> report, with the
+ * time of each stage, logs collected on failure and everything removed at the
+ * end (also on Ctrl-C) unless `keep`.
+ */
+export async function runPipeline(options: RunOptions, log: Logger): Promise<RunSummary> {
+  // Validate every input before anything is created.
+  const topology = await loadTopology(options.topologyFile);
+  const filter: TestFilter = parseTestFilter(options.tests);
+  const stageSeconds: Record<string, number> = {};
+  const stage = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
+    const started = Date.now();
+    try {
+      return await log.step(`stage ${name}`, run);
+    } finally {
+      stageSeconds[name] = (Date.now() - started) / 1000;
+    }
+  };
+  const outcomes: Outcome[] = [];
+  let engine: RunningEngine | undefined;
+  let lab: Lab | undefined;
+  const vmWasRunning = options.engine.choice !== 'local' && (await VmEngine.attach(options.engine.name, log)) !== undefined;
+  const cleanup = async (): Promise<void> => {
+    if (options.keep) return;
+    await lab?.destroy();
+    // A VM this run booted is stopped again; one that was already running is left as found.
+    if (engine?.kind === 'vm' && !vmWasRunning) await engine.stop();
+  };
+  const unregister = cleanupOnInterrupt(cleanup);
+  try {
+    engine = await stage('engine', () => startEngine(options.engine, log));
+    const runningEngine = engine;
+    lab = await stage('deploy', () => deployLab(runningEngine, topology, options.nodeImage ? { nodeImage: options.nodeImage } : {}, log));
+    const deployed = lab;
+    await stage('dataplane', async () => {
+      const results = evaluateDataplane(await snapshotDataplane(deployed.cluster));
+      const stageOutcomes = applyFilter(filter, results.map((r) => outcomeOfCheck('dataplane', r)));
+      outcomes.push(...stageOutcomes);
+      process.stdout.write(`${formatCheckResults(results.filter((r) => selected(filter, r.check)))}\n\n`);
+    });
+    await stage('spread', async () => {
+      for (const pair of spreadPairs(topology)) {
+        const check = `spread.${pair.to}`;
+        if (!selected(filter, check)) {
+          outcomes.push({ stage: 'spread', check, subject: `${pair.from} -> ${pair.to}`, status: 'skip', message: 'not selected by --test' });
+          continue;
+        }
+        const request: SpreadRequest = { ...pair, requests: options.requests, concurrency: 4, keepalive: false, timeoutMs: 5000, statistics: defaultSpreadOptions, expect: 'equal' };
+        const m = await measureSpread(deployed.cluster, request, log);
+        await writeSpreadArtifacts(m, options.artifactsDir, `spread-${pair.to}`);
+        process.stdout.write(`${formatSpread(m)}\n\n`);
+        outcomes.push({
+          stage: 'spread',
+          check,
+          subject: `${pair.from} -> ${pair.to} (${m.verdict.answered} answers over ${m.verdict.replicas.length} replicas, p = ${m.verdict.pValue.toPrecision(3)})`,
+          status: m.verdict.pass ? 'pass' : 'fail',
+          message: m.verdict.pass ? `p = ${m.verdict.pValue.toPrecision(3)}` : failureReason(m),
+        });
+      }
+    });
+  } catch (error) {
+    outcomes.push({ stage: 'harness', check: 'harness.run', subject: topology.name, status: 'fail', message: errorMessage(error) });
+    log.error(errorMessage(error));
+  } finally {
+    const passed = outcomes.length > 0 && outcomes.every((o) => o.status !== 'fail');
+    await writeReports(options, topology, outcomes, stageSeconds, passed, log);
+    if (!passed && lab) {
+      const failedLab = lab;
+      await stage('logs', () => collectLogs(failedLab.docker, failedLab.cluster, join(options.artifactsDir, 'logs'), log)).catch((e: unknown) => log.warn(`log collection failed: ${errorMessage(e)}`));
+    }
+    await stage('teardown', cleanup).catch((e: unknown) => log.warn(`teardown failed: ${errorMessage(e)} (run swarmlab down --all)`));
+    unregister();
+  }
+  const passed = outcomes.length > 0 && outcomes.every((o) => o.status !== 'fail');
+  printStageTimes(stageSeconds);
+  return { topology: topology.name, outcomes, stageSeconds, passed };
+}
+
+async function writeReports(options: RunOptions, topology: Topology, outcomes: Outcome[], stageSeconds: Record<string, number>, passed: boolean, log: Logger): Promise<void> {
+  await mkdir(options.artifactsDir, { recursive: true });
+  await writeFile(join(options.artifactsDir, 'run.json'), `${JSON.stringify({ topology: topology.name, passed, stageSeconds, outcomes }, null, 2)}\n`);
+  const junitFile = options.junitFile ?? join(options.artifactsDir, 'junit.xml');
+  await writeJunit(outcomes, junitFile);
+  const count = (s: Outcome['status']) => outcomes.filter((o) => o.status === s).length;
+  log.info(`${topology.name}: ${count('pass')} passed, ${count('fail')} failed, ${count('skip')} skipped; JUnit ${junitFile}; artifacts ${options.artifactsDir}`);
+}
+
+function printStageTimes(stageSeconds: Record<string, number>): void {
+  const total = Object.values(stageSeconds).reduce((a, b) => a + b, 0);
+  process.stdout.write(`stage times: ${Object.entries(stageSeconds).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}; total ${total.toFixed(1)} s\n`);
+}

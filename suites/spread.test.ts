@@ -1,0 +1,73 @@
+import { snapshotDataplane } from '../harness/checks/dataplane.js';
+import { createLogger } from '../harness/core/log.js';
+import { injectLbFault } from '../harness/faults/lb-faults.js';
+import { loadTopology } from '../harness/topology/load-topology.js';
+import { deployLab, type Lab } from '../harness/topology/lab.js';
+import { measureSpread, type SpreadRequest } from '../harness/traffic/spread.js';
+import { defaultSpreadOptions } from '../harness/traffic/spread-statistics.js';
+import { sharedEngine } from './shared-engine.js';
+
+// Request spread through the api VIP (3 replicas) from the web task: a healthy
+// round robin passes; one real server's weight raised to 3 in the client
+// node's lb namespace fails and names that replica; restored, it passes again.
+const log = createLogger('e2e/spread');
+
+const request: SpreadRequest = {
+  from: 'web',
+  to: 'api',
+  requests: 600,
+  concurrency: 4,
+  keepalive: false,
+  timeoutMs: 5000,
+  statistics: defaultSpreadOptions,
+  expect: 'equal',
+};
+
+describe('spread of 600 requests from web over 3 api replicas', () => {
+  let lab: Lab | undefined;
+
+  beforeAll(async () => {
+    const engine = await sharedEngine(log);
+    const topology = await loadTopology('topologies/web-api.yaml');
+    const threeApis = { ...topology, services: topology.services.map((s) => (s.name === 'api' ? { ...s, replicas: 3 } : s)) };
+    lab = await deployLab(engine, threeApis, { clusterName: 'e2e-spread' }, log);
+  }, 20 * 60_000);
+
+  afterAll(async () => {
+    await lab?.destroy();
+  }, 120_000);
+
+  it('every replica answers and the spread test passes', async () => {
+    if (!lab) throw new Error('lab not deployed');
+    const m = await measureSpread(lab.cluster, request, log);
+    log.info(`600 requests in ${(m.durationMs / 1000).toFixed(1)} s (${m.requestsPerSecond.toFixed(0)} req/s): ${m.verdict.replicas.map((r) => `${r.replica} ${r.count}`).join(', ')}, p=${m.verdict.pValue.toPrecision(3)}`);
+    expect(m.verdict.replicas).toHaveLength(3);
+    expect(m.verdict.silent).toEqual([]);
+    expect(m.verdict.underpowered).toBe(false);
+    expect(m.verdict.pass).toBe(true);
+  }, 180_000);
+
+  it('fails, naming the replica, when its weight is raised to 3 on the client node; passes once restored', async () => {
+    if (!lab) throw new Error('lab not deployed');
+    const before = await measureSpread(lab.cluster, { ...request, requests: 30 }, log);
+    const clientNode = lab.cluster.node(before.clientNode);
+    const model = (await snapshotDataplane(lab.cluster)).models.find((m) => m.node === clientNode.hostname);
+    const backend = model?.networks.find((n) => n.network === 'backend');
+    const api = backend?.services.find((s) => s.service === 'api');
+    const victim = api?.expected[0];
+    const namespace = backend?.locations[0]?.namespace;
+    if (!api?.fwmark || !victim || !namespace) throw new Error('no lb state for api on the client node');
+    const fault = await injectLbFault(clientNode, namespace, { kind: 'set-weight', fwmark: api.fwmark, ip: victim.ip, weight: 3, restoreWeight: 1 }, log);
+    try {
+      const skewed = await measureSpread(lab.cluster, request, log);
+      expect(skewed.verdict.pass).toBe(false);
+      const heaviest = skewed.verdict.replicas.reduce((a, b) => (b.deviation > a.deviation ? b : a));
+      expect(heaviest.replica).toBe(victim.task);
+      expect(heaviest.share).toBeGreaterThan(0.5);
+    } finally {
+      await fault.undo();
+    }
+    const restored = await measureSpread(lab.cluster, request, log);
+    expect(restored.verdict.pass).toBe(true);
+  }, 300_000);
+});
