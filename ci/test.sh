@@ -3,9 +3,7 @@
 # runs the unit tests, then the end-to-end suites on the embedded engine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
-fi
+source ci/ensure-deps.sh
 export TESTCONTAINERS_RYUK_DISABLED=true
 export NODE_OPTIONS=--experimental-vm-modules
 echo "== type check"

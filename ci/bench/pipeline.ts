@@ -1,0 +1,96 @@
+// Benchmarks of the pipeline on a warm cache, on the embedded VM engine:
+//   npm run bench:cluster  time from up to all nodes Ready, 1+2 and 3+2
+//   npm run bench:probe    side-load of the probe image, and probe client requests/s through a VIP
+//   npm run bench:check    `check` on a 3-node web-api, repeated (and its false findings)
+//   npm run bench:spread   600 requests through the VIP measured and judged, repeated (and false alarms)
+// Each prints a table: the engine, the machine and the numbers.
+import { cpus } from 'node:os';
+import { bringUpCluster } from '../../harness/cluster/bring-up.js';
+import { teardownByLabel } from '../../harness/cluster/teardown.js';
+import { evaluateDataplane, snapshotDataplane } from '../../harness/checks/dataplane.js';
+import { createLogger } from '../../harness/core/log.js';
+import { dockerClient } from '../../harness/engine/engine-facts.js';
+import { startEngine } from '../../harness/engine/select-engine.js';
+import { sideLoadImage } from '../../harness/images/side-load.js';
+import { deployLab } from '../../harness/topology/lab.js';
+import { loadTopology } from '../../harness/topology/load-topology.js';
+import { runningTaskContainers } from '../../harness/topology/tasks.js';
+import { runProbeClient } from '../../harness/traffic/probe-client.js';
+import { probeImage } from '../../harness/traffic/probe-image.js';
+import { measureSpread } from '../../harness/traffic/spread.js';
+import { defaultSpreadOptions } from '../../harness/traffic/spread-statistics.js';
+
+const what = process.argv[2] ?? 'check';
+const repeat = Number(process.argv.find((a) => a.startsWith('--repeat='))?.slice(9) ?? 20);
+const log = createLogger(`bench/${what}`);
+const engine = await startEngine({ choice: 'vm', name: 'bench', suite: 'bookworm' }, log);
+const docker = dockerClient(engine.dockerHost);
+const facts = await engine.facts();
+const rows: [string, string][] = [
+  ['engine', `${facts.kind}: Docker ${facts.dockerVersion}, kernel ${facts.kernel}`],
+  ['machine', `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}`],
+];
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+try {
+  if (what === 'cluster') {
+    for (const [managers, workers] of [[1, 2], [3, 2]] as const) {
+      const name = `bench-${managers}-${workers}`;
+      const started = Date.now();
+      await bringUpCluster({ name, managers, workers, nodeImage: 'bookworm' }, engine, log);
+      rows.push([`${managers}+${workers} up to all Ready`, seconds(Date.now() - started)]);
+      await teardownByLabel(docker, log, name);
+    }
+  } else {
+    const topology = await loadTopology('topologies/web-api.yaml');
+    const threeApis = { ...topology, services: topology.services.map((s) => (s.name === 'api' ? { ...s, replicas: 3 } : s)) };
+    const started = Date.now();
+    const lab = await deployLab(engine, threeApis, { clusterName: 'bench-lab' }, log);
+    rows.push(['cluster up + web-api (api x3) converged', seconds(Date.now() - started)]);
+    try {
+      if (what === 'probe') {
+        const probe = await probeImage(log);
+        await Promise.all(lab.cluster.nodes.map((n) => n.run(['docker', 'image', 'rm', '-f', probe.ref]).catch(() => '')));
+        const loadStarted = Date.now();
+        await sideLoadImage(docker, lab.cluster.nodes, probe.ref, log);
+        rows.push(['side-load probe into 3 nodes', seconds(Date.now() - loadStarted)]);
+        const [web] = await runningTaskContainers(lab.cluster, 'web');
+        if (!web) throw new Error('no web task');
+        for (const concurrency of [1, 4, 16]) {
+          const t0 = Date.now();
+          const records = await runProbeClient(web, { target: 'api:80', requests: 1000, concurrency, timeoutMs: 5000, keepalive: false, resolveEach: false });
+          rows.push([`1000 fresh-connection requests, concurrency ${concurrency}`, `${(records.length / ((Date.now() - t0) / 1000)).toFixed(0)} req/s (${records.filter((r) => !r.ok).length} errors, incl. exec start)`]);
+        }
+      } else if (what === 'check') {
+        const times: number[] = [];
+        let falseFindings = 0;
+        for (let i = 0; i < repeat; i++) {
+          const t0 = Date.now();
+          falseFindings += evaluateDataplane(await snapshotDataplane(lab.cluster)).filter((r) => r.status === 'fail').length;
+          times.push(Date.now() - t0);
+        }
+        times.sort((a, b) => a - b);
+        rows.push([`check, ${repeat} runs`, `median ${seconds(times[Math.floor(times.length / 2)] ?? 0)}, max ${seconds(times[times.length - 1] ?? 0)}`]);
+        rows.push(['false findings on a healthy cluster', String(falseFindings)]);
+      } else if (what === 'spread') {
+        let failures = 0;
+        const times: number[] = [];
+        for (let i = 0; i < repeat; i++) {
+          const t0 = Date.now();
+          const m = await measureSpread(lab.cluster, { from: 'web', to: 'api', requests: 600, concurrency: 4, keepalive: false, timeoutMs: 5000, statistics: defaultSpreadOptions, expect: 'equal' }, log);
+          times.push(Date.now() - t0);
+          if (!m.verdict.pass) failures++;
+          if (i === 0) rows.push(['probe client rate (600 requests)', `${m.requestsPerSecond.toFixed(0)} req/s`]);
+        }
+        times.sort((a, b) => a - b);
+        rows.push([`600 requests measured and judged, ${repeat} runs`, `median ${seconds(times[Math.floor(times.length / 2)] ?? 0)}`]);
+        rows.push([`failures at alpha ${defaultSpreadOptions.alpha} on a healthy cluster`, `${failures} of ${repeat}`]);
+      }
+    } finally {
+      await lab.destroy();
+    }
+  }
+} finally {
+  await engine.stop();
+}
+for (const [k, v] of rows) process.stdout.write(`${k.padEnd(46)} ${v}\n`);
