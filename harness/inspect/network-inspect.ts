@@ -1,4 +1,5 @@
 import { SwarmlabError } from '../core/errors.js';
+import { record } from './json-shape.js';
 
 /** A service as one node's network database sees it (`docker network inspect --verbose`). */
 export interface NodeServiceView {
@@ -22,10 +23,6 @@ export interface NodeNetworkView {
 
 function stripPrefix(address: unknown): string {
   return typeof address === 'string' ? address.replace(/\/\d+$/, '') : '';
-}
-
-function record(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
 /** Parses network inspect output: the CLI's JSON array, or the API's one object per network. */

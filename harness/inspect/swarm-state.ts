@@ -1,5 +1,6 @@
 import type { Cluster } from '../cluster/cluster.js';
 import { SwarmlabError } from '../core/errors.js';
+import { record } from './json-shape.js';
 import { splitSections } from './dump-sections.js';
 
 /**
@@ -47,10 +48,6 @@ else
   echo "=== tasks"; if [ -n "$t" ]; then docker inspect $t; else echo '[]'; fi
 fi
 `;
-
-function record(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
 
 function jsonArray(text: string, what: string): unknown[] {
   try {

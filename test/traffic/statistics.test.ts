@@ -1,5 +1,5 @@
 import { chiSquareCdf, chiSquareCritical, chiSquarePValue, lowerGammaP, noncentralChiSquareSurvival } from '../../harness/traffic/chi-square.js';
-import { chiSquarePower, chiSquareStatistic, judgeSpread, percentile, requiredSampleSize } from '../../harness/traffic/spread-statistics.js';
+import { chiSquarePower, chiSquareStatistic, judgeSpread, percentile, requiredSampleSize, skewEffectSize } from '../../harness/traffic/spread-statistics.js';
 import type { ProbeRecord } from '../../harness/traffic/probe-records.js';
 
 describe('chi-square p-values against published critical values', () => {
@@ -41,6 +41,12 @@ describe('power and sample size', () => {
   ])('w=%d, df=1, alpha=.05, power=.80 needs N=%d', (w, n) => {
     expect(Math.abs(requiredSampleSize(w, 1, 0.05, 0.8) - n)).toBeLessThanOrEqual(1);
     expect(chiSquarePower(n, w, 1, 0.05)).toBeGreaterThanOrEqual(0.795);
+  });
+});
+
+describe('effect size of a skewed replica', () => {
+  it('is 0.5 for two equal replicas when one gets 1.5x its share (75/25)', () => {
+    expect(skewEffectSize([0.5, 0.5], 0.5)).toBeCloseTo(0.5, 12);
   });
 });
 
