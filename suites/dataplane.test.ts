@@ -4,12 +4,12 @@ import { createLogger } from '../harness/core/log.js';
 import { injectLbFault, type LbFault } from '../harness/faults/lb-faults.js';
 import { loadTopology } from '../harness/topology/load-topology.js';
 import { deployLab, type Lab } from '../harness/topology/lab.js';
-import { sharedEngine } from './shared-engine.js';
+import { sharedEngine, suiteNodeImage } from './shared-engine.js';
 
 // The dataplane checks against a live web-api: clean on a healthy cluster,
 // and each fault written into a node's lb namespace is found, then clean again.
 const log = createLogger('e2e/dataplane');
-const nodeImage = process.env['SWARMLAB_NODE_IMAGE'] ?? 'bookworm';
+const nodeImage = suiteNodeImage;
 
 describe(`dataplane checks on web-api (node image ${nodeImage})`, () => {
   let lab: Lab | undefined;

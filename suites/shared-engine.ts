@@ -9,10 +9,13 @@ import { startEngine } from '../harness/engine/select-engine.js';
  */
 export const sharedEngineName = 'e2e-suites';
 
+export const suiteNodeImage = process.env['SWARMLAB_NODE_IMAGE'] ?? 'bookworm';
+
 export function suiteLogger(suite: string): Logger {
   return createLogger(`e2e/${suite}`);
 }
 
 export function sharedEngine(log: Logger): Promise<RunningEngine> {
-  return startEngine({ choice: 'vm', name: sharedEngineName, suite: 'bookworm' }, log);
+  // SWARMLAB_NODE_IMAGE runs the suites on another node image (e.g. sid for Docker 28.5.2); it is baked into the VM disk.
+  return startEngine({ choice: 'vm', name: sharedEngineName, suite: 'bookworm', nodeImages: [suiteNodeImage] }, log);
 }

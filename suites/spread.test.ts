@@ -9,7 +9,8 @@ import { sharedEngine } from './shared-engine.js';
 
 // Request spread through the api VIP (3 replicas) from the web task: a healthy
 // round robin passes; one real server's weight raised to 3 in the client
-// node's lb namespace fails and names that replica; restored, it passes again.
+// node's lb namespace (with the scheduler switched to wrr, since Swarm's rr
+// ignores weights) fails and names that replica; restored, it passes again.
 const log = createLogger('e2e/spread');
 
 const request: SpreadRequest = {
@@ -47,7 +48,7 @@ describe('spread of 600 requests from web over 3 api replicas', () => {
     expect(m.verdict.pass).toBe(true);
   }, 180_000);
 
-  it('fails, naming the replica, when its weight is raised to 3 on the client node; passes once restored', async () => {
+  it('fails, naming the replica, when its weight is raised to 3 (wrr) on the client node; passes once restored', async () => {
     if (!lab) throw new Error('lab not deployed');
     const before = await measureSpread(lab.cluster, { ...request, requests: 30 }, log);
     const clientNode = lab.cluster.node(before.clientNode);
@@ -57,7 +58,7 @@ describe('spread of 600 requests from web over 3 api replicas', () => {
     const victim = api?.expected[0];
     const namespace = backend?.locations[0]?.namespace;
     if (!api?.fwmark || !victim || !namespace) throw new Error('no lb state for api on the client node');
-    const fault = await injectLbFault(clientNode, namespace, { kind: 'set-weight', fwmark: api.fwmark, ip: victim.ip, weight: 3, restoreWeight: 1 }, log);
+    const fault = await injectLbFault(clientNode, namespace, { kind: 'skew-weight', fwmark: api.fwmark, ip: victim.ip, weight: 3 }, log);
     try {
       const skewed = await measureSpread(lab.cluster, request, log);
       expect(skewed.verdict.pass).toBe(false);

@@ -38,7 +38,8 @@ export function registerClusterCommands(program: Command, log: Logger): void {
     .addOption(suiteOption())
     .action(async (opts: EngineOpts & { name: string; managers: number; workers: number; nodeImage: string; managerImage?: string; workerImage?: string; suite: string }) => {
       const started = Date.now();
-      const engine = await startEngine({ choice: parseEngineChoice(opts.engine), name: opts.engineName, suite: opts.suite }, log);
+      const nodeImages = [opts.nodeImage, opts.managerImage, opts.workerImage].filter((i): i is string => Boolean(i));
+      const engine = await startEngine({ choice: parseEngineChoice(opts.engine), name: opts.engineName, suite: opts.suite, nodeImages }, log);
       const cluster = await bringUpCluster(
         { name: opts.name, managers: opts.managers, workers: opts.workers, nodeImage: opts.nodeImage, managerImage: opts.managerImage, workerImage: opts.workerImage },
         engine,

@@ -1,6 +1,6 @@
 import { ConfigError, SwarmlabError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import { debianSuite } from '../images/debian-suites.js';
+import { debianSuite, isDebianSuite } from '../images/debian-suites.js';
 import { debianNodeImage } from '../images/node-image.js';
 import { probeImage } from '../traffic/probe-image.js';
 import type { EngineChoice, RunningEngine } from './engine.js';
@@ -16,6 +16,12 @@ export interface EngineRequest {
   name: string;
   /** Debian suite of the VM (its kernel and Docker) and of the default node image. */
   suite: string;
+  /**
+   * Node images to bake into a new VM's disk besides the VM suite's own: Debian
+   * suites, and dind image references (ignored here: those come from a registry).
+   * Anything missing later is imported through the API, which is much slower.
+   */
+  nodeImages?: readonly string[];
 }
 
 export function parseEngineChoice(value: string, source = '--engine'): EngineChoice {
@@ -31,7 +37,9 @@ export async function startEngine(request: EngineRequest, log: Logger): Promise<
   const suite = debianSuite(request.suite);
   const nodeImage = await debianNodeImage(suite, log);
   const probe = await probeImage(log);
-  const vm = new VmEngineProvider({ name: request.name, suite, preload: [nodeImage, probe] }, log);
+  const extraSuites = [...new Set(request.nodeImages ?? [])].filter((n) => isDebianSuite(n) && n !== suite.name);
+  const extraImages = await Promise.all(extraSuites.map((n) => debianNodeImage(debianSuite(n), log)));
+  const vm = new VmEngineProvider({ name: request.name, suite, preload: [nodeImage, probe, ...extraImages] }, log);
   if (request.choice === 'vm') return vm.start();
   const local = new LocalEngineProvider([nodeImage, probe], log);
   if (request.choice === 'local') return local.start();

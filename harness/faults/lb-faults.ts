@@ -11,29 +11,40 @@ export type LbFault =
   | { kind: 'extra-real-server'; fwmark: number; ip: string }
   | { kind: 'remove-real-server'; fwmark: number; ip: string }
   | { kind: 'delete-mark-rule'; vip: string; fwmark: number }
-  | { kind: 'set-weight'; fwmark: number; ip: string; weight: number; restoreWeight: number };
+  /**
+   * A real server's weight raised, with the service switched to weighted round
+   * robin: Swarm programs `rr`, which ignores weights, so a weight alone
+   * changes nothing on the wire.
+   */
+  | { kind: 'skew-weight'; fwmark: number; ip: string; weight: number };
 
-function commands(fault: LbFault): { inject: string[]; undo: string[] } {
+function commands(fault: LbFault): { inject: string[][]; undo: string[][] } {
   const real = (ip: string) => `${ip}:0`;
   switch (fault.kind) {
     case 'extra-real-server':
       return {
-        inject: ['ipvsadm', '-a', '-f', String(fault.fwmark), '-r', real(fault.ip), '-m', '-w', '1'],
-        undo: ['ipvsadm', '-d', '-f', String(fault.fwmark), '-r', real(fault.ip)],
+        inject: [['ipvsadm', '-a', '-f', String(fault.fwmark), '-r', real(fault.ip), '-m', '-w', '1']],
+        undo: [['ipvsadm', '-d', '-f', String(fault.fwmark), '-r', real(fault.ip)]],
       };
     case 'remove-real-server':
       return {
-        inject: ['ipvsadm', '-d', '-f', String(fault.fwmark), '-r', real(fault.ip)],
-        undo: ['ipvsadm', '-a', '-f', String(fault.fwmark), '-r', real(fault.ip), '-m', '-w', '1'],
+        inject: [['ipvsadm', '-d', '-f', String(fault.fwmark), '-r', real(fault.ip)]],
+        undo: [['ipvsadm', '-a', '-f', String(fault.fwmark), '-r', real(fault.ip), '-m', '-w', '1']],
       };
     case 'delete-mark-rule': {
       const rule = ['INPUT', '-d', `${fault.vip}/32`, '-j', 'MARK', '--set-xmark', `0x${fault.fwmark.toString(16)}/0xffffffff`];
-      return { inject: ['iptables', '-t', 'mangle', '-D', ...rule], undo: ['iptables', '-t', 'mangle', '-A', ...rule] };
+      return { inject: [['iptables', '-t', 'mangle', '-D', ...rule]], undo: [['iptables', '-t', 'mangle', '-A', ...rule]] };
     }
-    case 'set-weight':
+    case 'skew-weight':
       return {
-        inject: ['ipvsadm', '-e', '-f', String(fault.fwmark), '-r', real(fault.ip), '-m', '-w', String(fault.weight)],
-        undo: ['ipvsadm', '-e', '-f', String(fault.fwmark), '-r', real(fault.ip), '-m', '-w', String(fault.restoreWeight)],
+        inject: [
+          ['ipvsadm', '-E', '-f', String(fault.fwmark), '-s', 'wrr'],
+          ['ipvsadm', '-e', '-f', String(fault.fwmark), '-r', real(fault.ip), '-m', '-w', String(fault.weight)],
+        ],
+        undo: [
+          ['ipvsadm', '-e', '-f', String(fault.fwmark), '-r', real(fault.ip), '-m', '-w', '1'],
+          ['ipvsadm', '-E', '-f', String(fault.fwmark), '-s', 'rr'],
+        ],
       };
   }
 }
@@ -46,14 +57,17 @@ export interface InjectedFault {
 export async function injectLbFault(node: ClusterNode, namespace: string, fault: LbFault, log: Logger): Promise<InjectedFault> {
   const { inject, undo } = commands(fault);
   const enter = ['nsenter', `--net=${netnsDir}/${namespace}`];
-  await node.run([...enter, ...inject]);
-  const describe = `${fault.kind} on ${node.hostname} in ${namespace}: ${inject.join(' ')}`;
+  // One exec for all of a fault's commands: each exec costs seconds under emulation.
+  const runAll = (cmds: string[][]) => node.run(['sh', '-c', cmds.map((c) => [...enter, ...c].join(' ')).join(' && ')]);
+  const text = (cmds: string[][]) => cmds.map((c) => c.join(' ')).join('; ');
+  await runAll(inject);
+  const describe = `${fault.kind} on ${node.hostname} in ${namespace}: ${text(inject)}`;
   log.info(`fault injected: ${describe}`);
   return {
     describe,
     undo: async () => {
-      await node.run([...enter, ...undo]);
-      log.info(`fault undone: ${undo.join(' ')}`);
+      await runAll(undo);
+      log.info(`fault undone: ${text(undo)}`);
     },
   };
 }

@@ -77,7 +77,8 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
   };
   const unregister = cleanupOnInterrupt(cleanup);
   try {
-    engine = await stage('engine', () => startEngine(options.engine, log));
+    const nodeImages = [options.nodeImage ?? topology.cluster.nodeImage];
+    engine = await stage('engine', () => startEngine({ ...options.engine, nodeImages }, log));
     const runningEngine = engine;
     lab = await stage('deploy', () => deployLab(runningEngine, topology, options.nodeImage ? { nodeImage: options.nodeImage } : {}, log));
     const deployed = lab;

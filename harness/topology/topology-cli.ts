@@ -29,7 +29,8 @@ export function registerTopologyCommands(program: Command, log: Logger): void {
     .action(async (file: string, opts: DeployOpts) => {
       const topology = await loadTopology(file);
       const started = Date.now();
-      const engine = await startEngine({ choice: parseEngineChoice(opts.engine), name: opts.engineName, suite: opts.suite }, log);
+      const nodeImages = [opts.nodeImage ?? topology.cluster.nodeImage];
+      const engine = await startEngine({ choice: parseEngineChoice(opts.engine), name: opts.engineName, suite: opts.suite, nodeImages }, log);
       const lab = await deployLab(engine, topology, { ...(opts.cluster ? { existingCluster: opts.cluster } : {}), ...(opts.nodeImage ? { nodeImage: opts.nodeImage } : {}) }, log);
       log.info(`${topology.name} deployed on cluster "${lab.cluster.name}" in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       process.stdout.write(`cluster ${lab.cluster.name}\n`);

@@ -63,9 +63,11 @@ async function expectedShares(cluster: Cluster, swarm: SwarmState, client: TaskC
     if (!view || !ipvs) continue;
     const taskByIp = new Map(view.expected.map((b) => [b.ip, b.task]));
     const weights = new Map<string, number>([...equal.keys()].map((k) => [k, 0]));
+    // Only weighted schedulers use the weights; rr (Swarm's) treats every weight above 0 alike.
+    const weighted = /^w/.test(ipvs.scheduler);
     for (const real of ipvs.reals) {
       const task = taskByIp.get(real.address);
-      if (task) weights.set(task, real.weight);
+      if (task) weights.set(task, weighted ? real.weight : real.weight > 0 ? 1 : 0);
     }
     return { weights, from: `IPVS weights in ${network.locations[0]?.namespace} on ${client.node.hostname}` };
   }
