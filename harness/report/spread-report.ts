@@ -17,7 +17,7 @@ export function formatSpread(m: SpreadMeasurement): string {
     lines.push(`  ${r.replica.padEnd(16)} ${String(r.count).padStart(6)}  ${(r.share * 100).toFixed(1).padStart(5)}%  ${bar}  expected ${(r.expectedShare * 100).toFixed(1)}%  ${r.deviation >= 0 ? '+' : ''}${(r.deviation * 100).toFixed(1)}%`);
   }
   lines.push(
-    `chi-square ${v.chiSquare.toFixed(2)} on ${v.degreesOfFreedom} df, p = ${v.pValue.toPrecision(3)} (alpha ${v.alpha})${v.underpowered ? `  WARNING: ${v.answered} answers are fewer than the ${v.requiredRequests} needed to detect the configured skew` : ''}`,
+    v.degreesOfFreedom === 0 ? 'one replica: no spread to judge, only that it answered' : `chi-square ${v.chiSquare.toFixed(2)} on ${v.degreesOfFreedom} df, p = ${v.pValue.toPrecision(3)} (alpha ${v.alpha})${v.underpowered ? `  WARNING: ${v.answered} answers are fewer than the ${v.requiredRequests} needed to detect the configured skew` : ''}`,
     `latency ms: p50 ${v.latencyMs.p50.toFixed(1)}  p90 ${v.latencyMs.p90.toFixed(1)}  p99 ${v.latencyMs.p99.toFixed(1)}  max ${v.latencyMs.max.toFixed(1)}  near a SYN retransmit (1 s/3 s): ${v.latencyMs.nearSynRetransmit}`,
   );
   if (Object.keys(v.errors).length) lines.push(`errors: ${Object.entries(v.errors).map(([k, n]) => `${k} ${n}`).join(', ')}`);

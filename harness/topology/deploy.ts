@@ -62,7 +62,7 @@ export function serviceImage(service: TopologyService, options: DeployOptions): 
  */
 export async function deployTopology(docker: Docker, cluster: Cluster, topology: Topology, options: DeployOptions, log: Logger): Promise<void> {
   const images = [...new Set(topology.services.map((s) => serviceImage(s, options)))];
-  await log.step(`side-load ${images.join(', ')} into ${cluster.nodes.length} nodes`, async () => {
+  await log.step(`make sure ${cluster.nodes.length} nodes have ${images.join(', ')}`, async () => {
     for (const image of images) await sideLoadImage(docker, cluster.nodes, image, log);
   });
   await log.step(`create ${topology.networks.length} networks and ${topology.services.length} services`, async () => {

@@ -43,6 +43,7 @@ export async function deployLab(engine: RunningEngine, topology: Topology, optio
         { name: options.clusterName ?? topology.name, ...topology.cluster, nodeImage: options.nodeImage ?? topology.cluster.nodeImage },
         engine,
         log,
+        { images: [probe.ref] },
       )
     : await Cluster.attach(docker, options.existingCluster ?? '');
   const destroy = async (): Promise<void> => {

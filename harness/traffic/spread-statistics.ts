@@ -129,10 +129,11 @@ export function judgeSpread(records: readonly ProbeRecord[], expected: ReadonlyM
   const shares = names.map((n) => (totalWeight > 0 ? (expected.get(n) ?? 0) / totalWeight : 0));
   const observed = names.map((n) => counts.get(n) ?? 0);
   const answered = observed.reduce((a, b) => a + b, 0);
-  const df = Math.max(1, names.length - 1);
+  // One replica leaves no spread to judge (0 degrees of freedom): only whether it answered.
+  const df = names.length - 1;
   const statistic = chiSquareStatistic(observed, shares);
-  const pValue = names.length > 1 ? chiSquarePValue(statistic, df) : 1;
-  const requiredRequests = requiredSampleSize(skewEffectSize(shares, options.skew), df, options.alpha, options.power);
+  const pValue = df > 0 ? chiSquarePValue(statistic, df) : 1;
+  const requiredRequests = df > 0 ? requiredSampleSize(skewEffectSize(shares, options.skew), df, options.alpha, options.power) : 1;
   const silent = [...expected.keys()].filter((n) => (counts.get(n) ?? 0) === 0 && (expected.get(n) ?? 0) > 0).sort();
   const replicas = names.map((replica, i) => {
     const share = answered ? (observed[i] ?? 0) / answered : 0;
