@@ -4,7 +4,7 @@ import { createLogger } from './core/log.js';
 import { registerCheckCommands } from './checks/check-cli.js';
 import { registerClusterCommands } from './cluster/cluster-cli.js';
 import { registerEngineCommands } from './engine/engine-cli.js';
-import { registerRunCommand } from './run/run-cli.js';
+import { registerMatrixCommand, registerRunCommand } from './run/run-cli.js';
 import { registerTopologyCommands } from './topology/topology-cli.js';
 import { registerTrafficCommands } from './traffic/traffic-cli.js';
 
@@ -20,6 +20,7 @@ registerTopologyCommands(program, log);
 registerCheckCommands(program, log);
 registerTrafficCommands(program, log);
 registerRunCommand(program, log);
+registerMatrixCommand(program, log);
 
 try {
   await program.parseAsync(process.argv);

@@ -2,7 +2,12 @@ import { Option, type Command } from 'commander';
 import type { Logger } from '../core/log.js';
 import { engineNameOption, engineOption, suiteOption } from '../engine/engine-cli.js';
 import { parseEngineChoice } from '../engine/select-engine.js';
+import { formatMatrix, runMatrix } from './matrix.js';
 import { runPipeline } from './run-pipeline.js';
+
+interface MatrixOpts extends Omit<RunOpts, 'nodeImage'> {
+  nodeImage: string[];
+}
 
 interface RunOpts {
   topology: string;
@@ -47,5 +52,38 @@ export function registerRunCommand(program: Command, log: Logger): void {
       );
       process.stdout.write(`${summary.passed ? 'PASS' : 'FAIL'}: ${summary.topology}, ${summary.outcomes.filter((o) => o.status === 'pass').length} checks passed, ${summary.outcomes.filter((o) => o.status === 'fail').length} failed; report in ${opts.artifacts}/\n`);
       if (!summary.passed) process.exitCode = 1;
+    });
+}
+
+export function registerMatrixCommand(program: Command, log: Logger): void {
+  program
+    .command('matrix')
+    .description('run the same topology and checks against several node images (Docker versions); prints a version x check table')
+    .requiredOption('--node-image <suite-or-image...>', 'node images, e.g. --node-image bookworm sid')
+    .option('--topology <file>', 'topology to deploy', 'topologies/web-api.yaml')
+    .addOption(engineOption())
+    .addOption(engineNameOption())
+    .addOption(suiteOption())
+    .addOption(new Option('--test <regex...>', 'only checks whose id matches; a leading ! skips matches').default([]))
+    .option('--junit <file>', 'one JUnit XML report for all versions (default: ARTIFACTS/junit.xml)')
+    .option('--artifacts <dir>', 'reports per version under ARTIFACTS/<node image>/', 'artifacts')
+    .option('--requests <n>', 'requests per spread test', '600')
+    .option('--keep', 'leave the clusters and the VM running')
+    .action(async (opts: MatrixOpts) => {
+      const result = await runMatrix(
+        {
+          topologyFile: opts.topology,
+          engine: { choice: parseEngineChoice(opts.engine), name: opts.engineName, suite: opts.suite },
+          nodeImages: opts.nodeImage,
+          tests: opts.test,
+          ...(opts.junit ? { junitFile: opts.junit } : {}),
+          artifactsDir: opts.artifacts,
+          keep: opts.keep === true,
+          requests: Number(opts.requests),
+        },
+        log,
+      );
+      process.stdout.write(`${formatMatrix(result.nodeImages, result.table)}\n${result.passed ? 'PASS' : 'FAIL'}\n`);
+      if (!result.passed) process.exitCode = 1;
     });
 }

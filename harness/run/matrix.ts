@@ -1,0 +1,66 @@
+import { join } from 'node:path';
+import type { Logger } from '../core/log.js';
+import { startEngine } from '../engine/select-engine.js';
+import { writeJunit } from '../report/junit.js';
+import type { Outcome } from './outcome.js';
+import { runPipeline, type RunOptions } from './run-pipeline.js';
+
+export interface MatrixOptions extends Omit<RunOptions, 'nodeImage' | 'junitFile'> {
+  nodeImages: string[];
+  junitFile?: string;
+}
+
+export interface MatrixResult {
+  nodeImages: string[];
+  /** check id -> node image -> worst status over that check's subjects. */
+  table: Map<string, Map<string, Outcome['status']>>;
+  passed: boolean;
+}
+
+const worst = (a: Outcome['status'] | undefined, b: Outcome['status']): Outcome['status'] =>
+  a === 'fail' || b === 'fail' ? 'fail' : a === 'pass' || b === 'pass' ? 'pass' : 'skip';
+
+/** Folds each version's outcomes into a version x check table (a check fails for a version if any subject fails). */
+export function matrixTable(runs: { nodeImage: string; outcomes: Outcome[] }[]): Map<string, Map<string, Outcome['status']>> {
+  const table = new Map<string, Map<string, Outcome['status']>>();
+  for (const run of runs) {
+    for (const o of run.outcomes) {
+      const row = table.get(o.check) ?? new Map<string, Outcome['status']>();
+      row.set(run.nodeImage, worst(row.get(run.nodeImage), o.status));
+      table.set(o.check, row);
+    }
+  }
+  return table;
+}
+
+export function formatMatrix(nodeImages: readonly string[], table: Map<string, Map<string, Outcome['status']>>): string {
+  const width = Math.max(5, ...[...table.keys()].map((k) => k.length));
+  const header = ['check'.padEnd(width), ...nodeImages.map((i) => i.padEnd(10))].join('  ');
+  const rows = [...table].map(([check, row]) => [check.padEnd(width), ...nodeImages.map((i) => (row.get(i) ?? 'skip').padEnd(10))].join('  '));
+  return [header, ...rows].join('\n');
+}
+
+/**
+ * The same topology and checks against several node images (Docker versions),
+ * one after another on one engine whose VM disk holds every Debian node image
+ * asked for. One JUnit file with a testsuite per version and stage.
+ */
+export async function runMatrix(options: MatrixOptions, log: Logger): Promise<MatrixResult> {
+  // Booted once with every node image baked in; each run then finds it running and leaves it so.
+  const engine = await startEngine({ ...options.engine, nodeImages: options.nodeImages }, log);
+  const runs: { nodeImage: string; outcomes: Outcome[] }[] = [];
+  try {
+    for (const nodeImage of options.nodeImages) {
+      const slug = nodeImage.replace(/[^a-zA-Z0-9.-]/g, '_');
+      log.info(`matrix: ${nodeImage}`);
+      const summary = await runPipeline({ ...options, nodeImage, artifactsDir: join(options.artifactsDir, slug), junitFile: join(options.artifactsDir, slug, 'junit.xml') }, log);
+      runs.push({ nodeImage, outcomes: summary.outcomes });
+    }
+  } finally {
+    if (engine.kind === 'vm' && !options.keep) await engine.stop();
+  }
+  const all = runs.flatMap((r) => r.outcomes.map((o) => ({ ...o, stage: `${r.nodeImage}.${o.stage}` })));
+  await writeJunit(all, options.junitFile ?? join(options.artifactsDir, 'junit.xml'));
+  const table = matrixTable(runs);
+  return { nodeImages: options.nodeImages, table, passed: all.length > 0 && all.every((o) => o.status !== 'fail') };
+}
