@@ -1,24 +1,33 @@
 import type { Cluster } from '../cluster/cluster.js';
 import { buildNodeModel, type NodeLbModel } from '../inspect/lb-model.js';
+import { readDnsAnswers, type DnsAnswer } from '../inspect/dns-view.js';
 import { dumpNode } from '../inspect/node-dump.js';
 import { readSwarmState, type SwarmState } from '../inspect/swarm-state.js';
 import type { CheckDefinition, CheckResult } from './check-result.js';
+import { dnsChecks, runDnsChecks } from './dns-checks.js';
 import { ingressChecks, runIngressChecks } from './ingress-checks.js';
 import { lbChecks, runLbChecks } from './lb-checks.js';
 
-export const dataplaneChecks: readonly CheckDefinition[] = [...lbChecks, ...ingressChecks];
+export const dataplaneChecks: readonly CheckDefinition[] = [...lbChecks, ...ingressChecks, ...dnsChecks];
 
 export interface DataplaneSnapshot {
   swarm: SwarmState;
   models: NodeLbModel[];
+  /** Names resolved from client tasks; absent when the snapshot was taken without DNS. */
+  dns?: DnsAnswer[];
 }
 
-/** Reads every node (in parallel, one exec each) and the managers' state, and joins them. */
+/** Reads every node (in parallel, one exec each), the managers' state and the DNS answers seen by client tasks. */
 export async function snapshotDataplane(cluster: Cluster): Promise<DataplaneSnapshot> {
-  const [swarm, dumps] = await Promise.all([readSwarmState(cluster), Promise.all(cluster.nodes.map(dumpNode))]);
-  return { swarm, models: dumps.map((d) => buildNodeModel(d, swarm)) };
+  // DNS needs the managers' view (which networks, which names) but not the node dumps: run it beside them.
+  const withDns = readSwarmState(cluster).then(async (swarm) => ({ swarm, dns: await readDnsAnswers(cluster, swarm) }));
+  const [{ swarm, dns }, dumps] = await Promise.all([withDns, Promise.all(cluster.nodes.map(dumpNode))]);
+  return { swarm, models: dumps.map((d) => buildNodeModel(d, swarm)), dns };
 }
 
 export function evaluateDataplane(snapshot: DataplaneSnapshot): CheckResult[] {
-  return snapshot.models.flatMap((model) => [...runLbChecks(model), ...runIngressChecks(model, snapshot.swarm)]);
+  return [
+    ...snapshot.models.flatMap((model) => [...runLbChecks(model), ...runIngressChecks(model, snapshot.swarm)]),
+    ...runDnsChecks(snapshot.dns ?? [], snapshot.swarm),
+  ];
 }

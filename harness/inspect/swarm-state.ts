@@ -12,6 +12,7 @@ export interface SwarmService {
   id: string;
   name: string;
   endpointMode: 'vip' | 'dnsrr';
+  image: string;
   vips: { networkId: string; address: string }[];
   publishedPorts: { protocol: string; targetPort: number; publishedPort: number; mode: string }[];
 }
@@ -77,6 +78,7 @@ export function parseSwarmState(text: string): SwarmState {
       id: String(s['ID'] ?? ''),
       name: String(spec['Name'] ?? ''),
       endpointMode: mode === 'dnsrr' ? 'dnsrr' : 'vip',
+      image: String(record(record(spec['TaskTemplate'])['ContainerSpec'])['Image'] ?? ''),
       vips: ((endpoint['VirtualIPs'] as unknown[] | undefined) ?? []).map((v) => ({ networkId: String(record(v)['NetworkID'] ?? ''), address: strip(record(v)['Addr']) })),
       publishedPorts: ((endpoint['Ports'] as unknown[] | undefined) ?? []).map((p) => {
         const port = record(p);
