@@ -22,68 +22,57 @@ interface RunOpts {
   requests: string;
 }
 
-export function registerRunCommand(program: Command, log: Logger): void {
-  program
-    .command('run')
-    .description('engine, cluster, deploy, dataplane checks, spread tests, report and clean-up in one go; exit 0 only when every selected check passes')
+/** The options `run` and `matrix` share; `what` words the help for one run or several. */
+function withRunOptions(command: Command, what: { junit: string; artifacts: string; keep: string }): Command {
+  return command
     .option('--topology <file>', 'topology to deploy', 'topologies/web-api.yaml')
     .addOption(engineOption())
     .addOption(engineNameOption())
     .addOption(suiteOption())
-    .option('--node-image <suite-or-image>', "override the topology's node image")
     .addOption(new Option('--test <regex...>', 'only checks whose id matches; a leading ! skips matches (e.g. --test lb. --test "!lb.sysctls")').default([]))
-    .option('--junit <file>', 'JUnit XML report (default: ARTIFACTS/junit.xml)')
-    .option('--artifacts <dir>', 'reports, charts, and logs on failure', 'artifacts')
+    .option('--junit <file>', what.junit)
+    .option('--artifacts <dir>', what.artifacts, 'artifacts')
     .option('--requests <n>', 'requests per spread test', '600')
-    .option('--keep', 'leave the cluster (and a VM this run started) running')
-    .action(async (opts: RunOpts) => {
-      const summary = await runPipeline(
-        {
-          topologyFile: opts.topology,
-          engine: { choice: parseEngineChoice(opts.engine), name: opts.engineName, suite: opts.suite },
-          ...(opts.nodeImage ? { nodeImage: opts.nodeImage } : {}),
-          tests: opts.test,
-          ...(opts.junit ? { junitFile: opts.junit } : {}),
-          artifactsDir: opts.artifacts,
-          keep: opts.keep === true,
-          requests: Number(opts.requests),
-        },
-        log,
-      );
-      process.stdout.write(`${summary.passed ? 'PASS' : 'FAIL'}: ${summary.topology}, ${summary.outcomes.filter((o) => o.status === 'pass').length} checks passed, ${summary.outcomes.filter((o) => o.status === 'fail').length} failed; report in ${opts.artifacts}/\n`);
-      if (!summary.passed) process.exitCode = 1;
-    });
+    .option('--keep', what.keep);
+}
+
+/** What `run` and `matrix` pass to the pipeline from their shared options. */
+function pipelineOptions(opts: Omit<RunOpts, 'nodeImage'>) {
+  return {
+    topologyFile: opts.topology,
+    engine: { choice: parseEngineChoice(opts.engine), name: opts.engineName, suite: opts.suite },
+    tests: opts.test,
+    ...(opts.junit ? { junitFile: opts.junit } : {}),
+    artifactsDir: opts.artifacts,
+    keep: opts.keep === true,
+    requests: Number(opts.requests),
+  };
+}
+
+export function registerRunCommand(program: Command, log: Logger): void {
+  withRunOptions(
+    program
+      .command('run')
+      .description('engine, cluster, deploy, dataplane checks, spread tests, report and clean-up in one go; exit 0 only when every selected check passes')
+      .option('--node-image <suite-or-image>', "override the topology's node image"),
+    { junit: 'JUnit XML report (default: ARTIFACTS/junit.xml)', artifacts: 'reports, charts, and logs on failure', keep: 'leave the cluster (and a VM this run started) running' },
+  ).action(async (opts: RunOpts) => {
+    const summary = await runPipeline({ ...pipelineOptions(opts), ...(opts.nodeImage ? { nodeImage: opts.nodeImage } : {}) }, log);
+    process.stdout.write(`${summary.passed ? 'PASS' : 'FAIL'}: ${summary.topology}, ${summary.outcomes.filter((o) => o.status === 'pass').length} checks passed, ${summary.outcomes.filter((o) => o.status === 'fail').length} failed; report in ${opts.artifacts}/\n`);
+    if (!summary.passed) process.exitCode = 1;
+  });
 }
 
 export function registerMatrixCommand(program: Command, log: Logger): void {
-  program
-    .command('matrix')
-    .description('run the same topology and checks against several node images (Docker versions); prints a version x check table')
-    .requiredOption('--node-image <suite-or-image...>', 'node images, e.g. --node-image bookworm sid')
-    .option('--topology <file>', 'topology to deploy', 'topologies/web-api.yaml')
-    .addOption(engineOption())
-    .addOption(engineNameOption())
-    .addOption(suiteOption())
-    .addOption(new Option('--test <regex...>', 'only checks whose id matches; a leading ! skips matches').default([]))
-    .option('--junit <file>', 'one JUnit XML report for all versions (default: ARTIFACTS/junit.xml)')
-    .option('--artifacts <dir>', 'reports per version under ARTIFACTS/<node image>/', 'artifacts')
-    .option('--requests <n>', 'requests per spread test', '600')
-    .option('--keep', 'leave the clusters and the VM running')
-    .action(async (opts: MatrixOpts) => {
-      const result = await runMatrix(
-        {
-          topologyFile: opts.topology,
-          engine: { choice: parseEngineChoice(opts.engine), name: opts.engineName, suite: opts.suite },
-          nodeImages: opts.nodeImage,
-          tests: opts.test,
-          ...(opts.junit ? { junitFile: opts.junit } : {}),
-          artifactsDir: opts.artifacts,
-          keep: opts.keep === true,
-          requests: Number(opts.requests),
-        },
-        log,
-      );
-      process.stdout.write(`${formatMatrix(result.nodeImages, result.table)}\n${result.passed ? 'PASS' : 'FAIL'}\n`);
-      if (!result.passed) process.exitCode = 1;
-    });
+  withRunOptions(
+    program
+      .command('matrix')
+      .description('run the same topology and checks against several node images (Docker versions); prints a version x check table')
+      .requiredOption('--node-image <suite-or-image...>', 'node images, e.g. --node-image bookworm sid'),
+    { junit: 'one JUnit XML report for all versions (default: ARTIFACTS/junit.xml)', artifacts: 'reports per version under ARTIFACTS/<node image>/', keep: 'leave the clusters and the VM running' },
+  ).action(async (opts: MatrixOpts) => {
+    const result = await runMatrix({ ...pipelineOptions(opts), nodeImages: opts.nodeImage }, log);
+    process.stdout.write(`${formatMatrix(result.nodeImages, result.table)}\n${result.passed ? 'PASS' : 'FAIL'}\n`);
+    if (!result.passed) process.exitCode = 1;
+  });
 }
