@@ -1,10 +1,12 @@
 import type Docker from 'dockerode';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
-import { ConfigError, SwarmlabError, errorMessage } from '../core/errors.js';
+import pRetry from 'p-retry';
+import { CommandError, ConfigError, SwarmlabError, errorMessage } from '../core/errors.js';
 import { cleanupOnInterrupt } from '../core/interrupt.js';
 import { labels } from '../core/labels.js';
 import type { Logger } from '../core/log.js';
 import { waitFor } from '../core/wait.js';
+import { demuxDockerStream } from '../engine/docker-stream.js';
 import { dockerClient } from '../engine/engine-facts.js';
 import type { RunningEngine } from '../engine/engine.js';
 import { resolveNodeImage } from '../images/node-image-ref.js';
@@ -110,8 +112,8 @@ async function startNode(docker: Docker, cluster: string, node: NodeSpec, image:
 
 async function logTail(docker: Docker, name: string): Promise<string> {
   try {
-    const buffer = await docker.getContainer(name).logs({ stdout: true, stderr: true, tail: 15 });
-    return buffer.toString('utf8').replace(/[\x00-\x08]/g, '');
+    const { stdout, stderr } = demuxDockerStream(await docker.getContainer(name).logs({ stdout: true, stderr: true, tail: 15 }));
+    return `${stdout}${stderr}`.trim();
   } catch (error) {
     return `(no logs: ${errorMessage(error)})`;
   }
@@ -122,8 +124,18 @@ async function formSwarm(cluster: Cluster, log: Logger): Promise<void> {
   await log.step(`swarm init on ${leader.hostname}`, () => leader.dockerCli(['swarm', 'init', '--advertise-addr', leader.address]));
   const managerToken = (await leader.dockerCli(['swarm', 'join-token', '-q', 'manager'])).trim();
   const workerToken = (await leader.dockerCli(['swarm', 'join-token', '-q', 'worker'])).trim();
+  // A join can time out under emulation while the manager is busy; retrying is safe
+  // because a node that did join answers "already part of a swarm", which counts as done.
   const join = (node: typeof leader, token: string) =>
-    node.dockerCli(['swarm', 'join', '--advertise-addr', node.address, '--token', token, `${leader.address}:2377`], 120_000);
+    pRetry(
+      async () => {
+        const result = await node.exec(['docker', 'swarm', 'join', '--advertise-addr', node.address, '--token', token, `${leader.address}:2377`], 120_000);
+        if (result.exitCode !== 0 && !/already part of a swarm/.test(result.stderr)) {
+          throw new CommandError(`node ${node.hostname}`, ['docker', 'swarm', 'join'], result.exitCode, `${result.stdout}${result.stderr}`);
+        }
+      },
+      { retries: 2, minTimeout: 2000, onFailedAttempt: ({ error, attemptNumber }) => log.warn(`join of ${node.hostname} failed (attempt ${attemptNumber}): ${error.message.split('\n')[0]}`) },
+    );
   const others = cluster.nodes.filter((n) => n !== leader);
   await log.step(`join ${others.length} nodes`, async () => {
     // Managers join one at a time so Raft grows by one member per step; workers can join together.

@@ -1,6 +1,5 @@
 import type Docker from 'dockerode';
 import { execIn, execOk, type ExecResult } from '../engine/container-exec.js';
-import { demuxDockerStream } from '../engine/docker-stream.js';
 import type { NodeRole } from './cluster-spec.js';
 
 /** One Swarm node: a privileged docker-in-docker container, reached through the engine's API. */
@@ -33,11 +32,5 @@ export class ClusterNode {
   /** The node's own docker CLI against its inner engine. */
   dockerCli(args: readonly string[], timeoutMs?: number): Promise<string> {
     return this.run(['docker', ...args], timeoutMs);
-  }
-
-  async logsTail(lines = 20): Promise<string> {
-    const buffer = await this.docker.getContainer(this.containerId).logs({ stdout: true, stderr: true, tail: lines });
-    const { stdout, stderr } = demuxDockerStream(buffer);
-    return `${stdout}${stderr}`.trim();
   }
 }
