@@ -1,5 +1,5 @@
 import type { DnsAnswer } from '../inspect/dns-view.js';
-import type { SwarmState } from '../inspect/swarm-state.js';
+import { isRunningTask, type SwarmState } from '../inspect/swarm-state.js';
 import type { CheckDefinition, CheckResult } from './check-result.js';
 
 export const dnsChecks: readonly CheckDefinition[] = [
@@ -16,7 +16,7 @@ export function runDnsChecks(answers: readonly DnsAnswer[], swarm: SwarmState): 
     const service = swarm.services.find((s) => s.name === serviceName);
     if (!service) return [];
     const taskIps = swarm.tasks
-      .filter((t) => t.serviceId === service.id && t.state === 'running' && t.desiredState === 'running')
+      .filter((t) => t.serviceId === service.id && isRunningTask(t))
       .flatMap((t) => t.addresses.filter((a) => a.networkId === answer.networkId).map((a) => a.address));
     const vip = service.vips.find((v) => v.networkId === answer.networkId)?.address;
     const expected = !tasksName && service.endpointMode === 'vip' ? (vip ? [vip] : []) : taskIps;

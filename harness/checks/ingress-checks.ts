@@ -1,5 +1,5 @@
 import type { NodeLbModel } from '../inspect/lb-model.js';
-import type { SwarmState } from '../inspect/swarm-state.js';
+import { isRunningTask, type SwarmState } from '../inspect/swarm-state.js';
 import type { CheckDefinition, CheckResult } from './check-result.js';
 
 export const ingressChecks: readonly CheckDefinition[] = [
@@ -29,7 +29,7 @@ export function runIngressChecks(model: NodeLbModel, swarm: SwarmState): CheckRe
       const active = new Set((ipvs?.reals ?? []).filter((r) => r.weight > 0).map((r) => r.address));
       const expected = new Set(
         swarm.tasks
-          .filter((t) => t.serviceId === service.id && t.state === 'running' && t.desiredState === 'running')
+          .filter((t) => t.serviceId === service.id && isRunningTask(t))
           .flatMap((t) => t.addresses.filter((a) => a.networkId === ingressNetwork?.networkId).map((a) => a.address)),
       );
       const missing = [...expected].filter((ip) => !active.has(ip)).sort();

@@ -2,7 +2,7 @@ import { parseIptablesSave, type MarkRule } from './iptables.js';
 import { parseIpvs, type IpvsService } from './ipvs.js';
 import { parseNetworkInspect, type NodeNetworkView, type NodeServiceView } from './network-inspect.js';
 import type { NamespaceDump, NodeDump } from './node-dump.js';
-import type { SwarmService, SwarmState, SwarmTask } from './swarm-state.js';
+import { isRunningTask, taskName, type SwarmService, type SwarmState, type SwarmTask } from './swarm-state.js';
 
 /** A namespace's load-balancer state as the kernel holds it. */
 export interface KernelLbState {
@@ -73,8 +73,8 @@ const leavingStates = new Set(['shutdown', 'complete', 'failed', 'rejected', 'or
 function backendsOf(tasks: SwarmTask[], service: SwarmService, networkId: string, running: boolean): Backend[] {
   return tasks
     .filter((t) => t.serviceId === service.id)
-    .filter((t) => (running ? t.state === 'running' && t.desiredState === 'running' : t.state === 'running' && leavingStates.has(t.desiredState)))
-    .flatMap((t) => t.addresses.filter((a) => a.networkId === networkId).map((a) => ({ ip: a.address, task: `${service.name}.${t.slot || t.nodeId}` })));
+    .filter((t) => (running ? isRunningTask(t) : t.state === 'running' && leavingStates.has(t.desiredState)))
+    .flatMap((t) => t.addresses.filter((a) => a.networkId === networkId).map((a) => ({ ip: a.address, task: taskName(service, t) })));
 }
 
 function serviceView(swarm: SwarmState, service: SwarmService, network: NodeNetworkView, nodeService?: NodeServiceView): ServiceLbView {

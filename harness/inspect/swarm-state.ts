@@ -50,6 +50,16 @@ else
 fi
 `;
 
+/** A task's name as `docker service ps` prints it and as probe replies start: service.slot, or service.nodeid for global tasks. */
+export function taskName(service: SwarmService, task: SwarmTask): string {
+  return `${service.name}.${task.slot || task.nodeId}`;
+}
+
+/** Tasks Swarm wants running that are running. */
+export function isRunningTask(task: SwarmTask): boolean {
+  return task.state === 'running' && task.desiredState === 'running';
+}
+
 function jsonArray(text: string, what: string): unknown[] {
   try {
     const value: unknown = JSON.parse(text.trim() || '[]');

@@ -4,6 +4,7 @@ import type { Logger } from '../core/log.js';
 import { waitFor } from '../core/wait.js';
 import type Docker from 'dockerode';
 import { sideLoadImage } from '../images/side-load.js';
+import { parseResolveOutput } from '../inspect/dns-view.js';
 import { execInTask, isRunning, runningTaskContainers, serviceTasks, type ServiceTask } from './tasks.js';
 import type { Topology, TopologyNetwork, TopologyService } from './topology.js';
 
@@ -114,8 +115,8 @@ async function waitForDns(cluster: Cluster, topology: Topology, timeoutMs: numbe
     if (!task) throw new SwarmlabError('deploy', `no running task of ${client} to resolve ${targets.join(', ')} from`);
     await waitFor({ what: `${targets.join(', ')} to resolve from ${task.taskName}`, timeoutMs, intervalMs: 1000 }, async () => {
       const out = await execInTask(task, ['/probe', 'resolve', ...targets]).catch((e: unknown) => String(e));
-      const unresolved = out.split('\n').filter((l) => l.includes('"addresses":[]') || l.includes('rror'));
-      return unresolved.length === 0 && out.trim() ? { done: true, value: undefined } : { done: false, seen: out.trim() };
+      const unresolved = parseResolveOutput(out, targets).filter((a) => a.error !== undefined || a.addresses.length === 0);
+      return unresolved.length === 0 ? { done: true, value: undefined } : { done: false, seen: out.trim() };
     });
   }
 }

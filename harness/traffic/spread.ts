@@ -3,7 +3,7 @@ import { SwarmlabError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { buildNodeModel } from '../inspect/lb-model.js';
 import { dumpNode } from '../inspect/node-dump.js';
-import { readSwarmState, type SwarmState } from '../inspect/swarm-state.js';
+import { isRunningTask, readSwarmState, taskName, type SwarmState } from '../inspect/swarm-state.js';
 import { runningTaskContainers, type TaskContainer } from '../topology/tasks.js';
 import { runProbeClient, type ProbeRequestOptions } from './probe-client.js';
 import { probePort } from './probe-image.js';
@@ -51,10 +51,12 @@ function targetService(to: string): string {
  * goes through a VIP, the IPVS weights programmed in the client node's
  * load-balancer namespace, read at the moment of the test.
  */
-async function expectedShares(cluster: Cluster, swarm: SwarmState, client: TaskContainer, service: string, fromIpvs: boolean): Promise<{ weights: Map<string, number>; from: string }> {
-  const tasks = await runningTaskContainers(cluster, service);
-  if (tasks.length === 0) throw new SwarmlabError('spread', `service ${service} has no running task to send traffic to`);
-  const equal = new Map(tasks.map((t) => [t.taskName, 1]));
+async function expectedShares(swarm: SwarmState, client: TaskContainer, service: string, fromIpvs: boolean): Promise<{ weights: Map<string, number>; from: string }> {
+  // The managers' state, already read, names the running tasks: no exec into the nodes for that.
+  const target = swarm.services.find((s) => s.name === service);
+  const tasks = target ? swarm.tasks.filter((t) => t.serviceId === target.id && isRunningTask(t)) : [];
+  if (!target || tasks.length === 0) throw new SwarmlabError('spread', `service ${service} has no running task to send traffic to`);
+  const equal = new Map(tasks.map((t) => [taskName(target, t), 1]));
   if (!fromIpvs) return { weights: equal, from: 'equal shares over the running tasks' };
   const model = buildNodeModel(await dumpNode(client.node), swarm);
   for (const network of model.networks) {
@@ -83,7 +85,7 @@ export async function measureSpread(cluster: Cluster, request: SpreadRequest, lo
   const service = byAddress ? (swarm.services.find((s) => s.vips.some((v) => v.address === address))?.name ?? address) : targetService(request.to);
   const endpointMode = swarm.services.find((s) => s.name === service)?.endpointMode;
   const viaVip = !request.to.startsWith('tasks.') && endpointMode !== 'dnsrr';
-  const { weights, from } = await expectedShares(cluster, swarm, client, service, viaVip && request.expect === 'ipvs');
+  const { weights, from } = await expectedShares(swarm, client, service, viaVip && request.expect === 'ipvs');
   const options: ProbeRequestOptions = {
     target: request.to.includes(':') ? request.to : `${request.to}:${probePort}`,
     requests: request.requests,
