@@ -3,22 +3,25 @@ import { parseResolveOutput, type DnsAnswer } from '../../harness/inspect/dns-vi
 import { parseSwarmState } from '../../harness/inspect/swarm-state.js';
 import { fixtureText } from '../fixtures/load.js';
 
-// `probe resolve api tasks.api web tasks.web` from the web task of a live web-api
-// (Docker 20.10.24), with the managers' state captured at the same moment.
-const dir = 'docker-20.10.24-dns';
+// `probe resolve api tasks.api web tasks.web` from the web task of a live web-api,
+// with the managers' state captured at the same moment (test/fixtures/README.md).
+const captures = [
+  { engine: 'Docker 20.10.24', dir: 'docker-20.10.24-dns' },
+  { engine: 'Docker 28.5.2', dir: 'docker-28.5.2-web-api' },
+];
 const names = ['api', 'tasks.api', 'web', 'tasks.web'];
 
-function answers(resolveOutput: string): { answers: DnsAnswer[]; swarm: ReturnType<typeof parseSwarmState> } {
-  const swarm = parseSwarmState(fixtureText(dir, 'swarm-state.txt'));
-  const backend = swarm.networks.find((n) => n.name === 'backend');
-  if (!backend) throw new Error('fixture has no backend network');
-  return {
-    swarm,
-    answers: parseResolveOutput(resolveOutput, names).map((a) => ({ ...a, network: backend.name, networkId: backend.id, client: 'web.1', clientNode: 'web-api-w1' })),
-  };
-}
+describe.each(captures)('DNS checks on a captured $engine web-api', ({ dir }) => {
+  function answers(resolveOutput: string): { answers: DnsAnswer[]; swarm: ReturnType<typeof parseSwarmState> } {
+    const swarm = parseSwarmState(fixtureText(dir, 'swarm-state.txt'));
+    const backend = swarm.networks.find((n) => n.name === 'backend');
+    if (!backend) throw new Error('fixture has no backend network');
+    return {
+      swarm,
+      answers: parseResolveOutput(resolveOutput, names).map((a) => ({ ...a, network: backend.name, networkId: backend.id, client: 'web.1', clientNode: 'web-api-w1' })),
+    };
+  }
 
-describe('DNS checks on a captured Docker 20.10.24 web-api', () => {
   const text = fixtureText(dir, 'web-resolve.txt');
 
   it('pass: a vip name gives the VIP alone, tasks.<name> the running task IPs', () => {

@@ -3,10 +3,39 @@ import type { CheckResult } from '../../harness/checks/check-result.js';
 import { buildNodeModel } from '../../harness/inspect/lb-model.js';
 import { clusterFixture, type ClusterFixture } from '../fixtures/load.js';
 
-// Captured from web-api (web 1, api 2 replicas) on a 1+2 cluster of Docker
-// 20.10.24 nodes (Debian bookworm) in swarmlab's bookworm VM; see test/fixtures/README.md.
-const dir = 'docker-20.10.24-web-api';
-const nodes = ['m1', 'w1', 'w2'];
+// Two captures of web-api (web 1, api 2 replicas), both in swarmlab's bookworm VM
+// (kernel 6.1); see test/fixtures/README.md. Fwmarks are node-local and differ
+// between the captures, so each names its own addresses and marks.
+interface Capture {
+  engine: string;
+  dir: string;
+  nodes: string[];
+  lbNamespace: string;
+  api: { vip: string; fwmark: number; tasks: [string, string] };
+  web: { task: string; fwmark: number };
+  subnet: string;
+}
+
+const captures: Capture[] = [
+  {
+    engine: 'Docker 20.10.24 (bookworm nodes, 1+2)',
+    dir: 'docker-20.10.24-web-api',
+    nodes: ['m1', 'w1', 'w2'],
+    lbNamespace: 'lb_jyt6q7s6v',
+    api: { vip: '10.0.2.5', fwmark: 258, tasks: ['10.0.2.6', '10.0.2.7'] },
+    web: { task: '10.0.2.3', fwmark: 259 },
+    subnet: '10.0.2',
+  },
+  {
+    engine: 'Docker 28.5.2 (sid nodes, 1+1)',
+    dir: 'docker-28.5.2-web-api',
+    nodes: ['m1', 'w1'],
+    lbNamespace: 'lb_x07cmsc1c',
+    api: { vip: '10.0.1.5', fwmark: 256, tasks: ['10.0.1.6', '10.0.1.7'] },
+    web: { task: '10.0.1.3', fwmark: 257 },
+    subnet: '10.0.1',
+  },
+];
 
 function evaluate(fixture: ClusterFixture): CheckResult[] {
   return evaluateDataplane({ swarm: fixture.swarm, models: fixture.dumps.map((d) => buildNodeModel(d, fixture.swarm)) });
@@ -22,20 +51,27 @@ function editLb(node: string, edit: (section: string) => string) {
   };
 }
 
-describe('dataplane checks on a healthy Docker 20.10.24 web-api', () => {
-  const results = evaluate(clusterFixture(dir, nodes));
+const re = (ip: string) => ip.replace(/\./g, '\\.');
+
+describe.each(captures)('dataplane checks on $engine', (c) => {
+  const { dir, nodes } = c;
+  const first = nodes[0]!;
+  const last = nodes[nodes.length - 1]!;
+  const ipvsLine = (ip: string, weight = 1) => `  -> ${ip}:0                   Masq    ${weight}      0          0\n`;
+  const apiPool = new RegExp(`(FWM  ${c.api.fwmark} rr\n)`);
 
   it('builds a model with the VIP, the node-local fwmark and the backends', () => {
     const fixture = clusterFixture(dir, nodes);
-    const m1 = buildNodeModel(fixture.dumps[0]!, fixture.swarm);
-    const backend = m1.networks.find((n) => n.network === 'backend');
+    const model = buildNodeModel(fixture.dumps[0]!, fixture.swarm);
+    const backend = model.networks.find((n) => n.network === 'backend');
     const api = backend?.services.find((s) => s.service === 'api');
-    expect(backend?.locations.map((l) => l.namespace)).toEqual(['lb_jyt6q7s6v']);
-    expect(api).toMatchObject({ vip: '10.0.2.5', fwmark: 258, endpointMode: 'vip' });
-    expect(api?.expected.map((b) => b.ip).sort()).toEqual(['10.0.2.6', '10.0.2.7']);
+    expect(backend?.locations.map((l) => l.namespace)).toEqual([c.lbNamespace]);
+    expect(api).toMatchObject({ vip: c.api.vip, fwmark: c.api.fwmark, endpointMode: 'vip' });
+    expect(api?.expected.map((b) => b.ip).sort()).toEqual([...c.api.tasks]);
   });
 
   it('passes every check on every node', () => {
+    const results = evaluate(clusterFixture(dir, nodes));
     expect(failures(results)).toEqual([]);
     const checks = new Set(results.map((r) => r.check));
     for (const id of ['lb.state-present', 'lb.fwmark-known', 'lb.mark-rule', 'lb.ipvs-service', 'lb.backends', 'lb.draining', 'lb.pool-overlap', 'lb.unknown-vip', 'net.addresses', 'lb.sysctls']) {
@@ -43,43 +79,44 @@ describe('dataplane checks on a healthy Docker 20.10.24 web-api', () => {
     }
     expect(new Set(results.map((r) => r.node))).toEqual(new Set(nodes.map((n) => `web-api-${n}`)));
   });
-});
 
-describe('dataplane checks catch injected faults', () => {
-  it('a deleted MARK rule', () => {
-    const found = failures(evaluate(clusterFixture(dir, nodes, editLb('w1', (s) => s.replace(/^-A INPUT -d 10\.0\.2\.5\/32 .*\n/m, '')))));
-    expect(found.map((f) => [f.check, f.node, f.service])).toEqual([['lb.mark-rule', 'web-api-w1', 'api']]);
+  it('catches a deleted MARK rule', () => {
+    const found = failures(evaluate(clusterFixture(dir, nodes, editLb(last, (s) => s.replace(new RegExp(`^-A INPUT -d ${re(c.api.vip)}/32 .*\n`, 'm'), '')))));
+    expect(found.map((f) => [f.check, f.node, f.service])).toEqual([['lb.mark-rule', `web-api-${last}`, 'api']]);
     expect(found[0]?.seen).toBe('no rule');
   });
 
-  it('an extra real server that is no task (stale)', () => {
-    const found = failures(evaluate(clusterFixture(dir, nodes, editLb('m1', (s) => s.replace(/(FWM  258 rr\n)/, '$1  -> 10.0.2.99:0                  Masq    1      0          0\n')))));
-    expect(found.map((f) => [f.check, f.node, f.service, f.seen])).toEqual([['lb.backends', 'web-api-m1', 'api', 'missing none; stale 10.0.2.99']]);
+  it('catches an extra real server that is no task (stale)', () => {
+    const stale = `${c.subnet}.99`;
+    const found = failures(evaluate(clusterFixture(dir, nodes, editLb(first, (s) => s.replace(apiPool, `$1${ipvsLine(stale)}`)))));
+    expect(found.map((f) => [f.check, f.node, f.service, f.seen])).toEqual([['lb.backends', `web-api-${first}`, 'api', `missing none; stale ${stale}`]]);
   });
 
-  it('a removed real server (missing)', () => {
-    const found = failures(evaluate(clusterFixture(dir, nodes, editLb('m1', (s) => s.replace(/^ {2}-> 10\.0\.2\.7:0 .*\n/m, '')))));
-    expect(found.map((f) => [f.check, f.seen])).toEqual([['lb.backends', 'missing 10.0.2.7; stale none']]);
+  it('catches a removed real server (missing)', () => {
+    const [, removed] = c.api.tasks;
+    const found = failures(evaluate(clusterFixture(dir, nodes, editLb(first, (s) => s.replace(new RegExp(`^ {2}-> ${re(removed)}:0 .*\n`, 'm'), '')))));
+    expect(found.map((f) => [f.check, f.seen])).toEqual([['lb.backends', `missing ${removed}; stale none`]]);
   });
 
-  it("a real server of another service added to this pool", () => {
-    const found = failures(evaluate(clusterFixture(dir, nodes, editLb('m1', (s) => s.replace(/(FWM  258 rr\n)/, '$1  -> 10.0.2.3:0                   Masq    1      0          0\n')))));
+  it('catches a real server of another service added to this pool', () => {
+    const found = failures(evaluate(clusterFixture(dir, nodes, editLb(first, (s) => s.replace(apiPool, `$1${ipvsLine(c.web.task)}`)))));
     expect(found.map((f) => f.check).sort()).toEqual(['lb.backends', 'lb.pool-overlap']);
-    expect(found.find((f) => f.check === 'lb.pool-overlap')?.seen).toBe('10.0.2.3 in FWM 258 and 259');
+    expect(found.find((f) => f.check === 'lb.pool-overlap')?.seen).toBe(`${c.web.task} in FWM ${c.api.fwmark} and ${c.web.fwmark}`);
   });
 
-  it('a weight left at 0 for a running task', () => {
-    const found = failures(evaluate(clusterFixture(dir, nodes, editLb('m1', (s) => s.replace(/(-> 10\.0\.2\.7:0\s+Masq\s+)1/, '$10')))));
+  it('catches a weight left at 0 for a running task', () => {
+    const [, drained] = c.api.tasks;
+    const found = failures(evaluate(clusterFixture(dir, nodes, editLb(first, (s) => s.replace(new RegExp(`(-> ${re(drained)}:0\\s+Masq\\s+)1`), '$10')))));
     expect(found.map((f) => f.check).sort()).toEqual(['lb.backends', 'lb.draining']);
   });
 
-  it('a MARK rule whose mark differs from the fwmark', () => {
-    const found = failures(evaluate(clusterFixture(dir, nodes, editLb('w2', (s) => s.replace(/(-d 10\.0\.2\.5\/32 -j MARK --set-xmark )0x\w+/, '$10x1ff')))));
-    expect(found.map((f) => [f.check, f.node])).toEqual([['lb.mark-rule', 'web-api-w2']]);
+  it('catches a MARK rule whose mark differs from the fwmark', () => {
+    const found = failures(evaluate(clusterFixture(dir, nodes, editLb(last, (s) => s.replace(new RegExp(`(-d ${re(c.api.vip)}/32 -j MARK --set-xmark )0x\\w+`), '$10x1ff')))));
+    expect(found.map((f) => [f.check, f.node])).toEqual([['lb.mark-rule', `web-api-${last}`]]);
   });
 
-  it('a MARK rule for an address that is no VIP', () => {
-    const found = failures(evaluate(clusterFixture(dir, nodes, editLb('w2', (s) => s.replace(/(\*mangle\n(?::.*\n)*)/, '$1-A INPUT -d 10.0.2.200/32 -j MARK --set-xmark 0x120/0xffffffff\n')))));
+  it('catches a MARK rule for an address that is no VIP', () => {
+    const found = failures(evaluate(clusterFixture(dir, nodes, editLb(last, (s) => s.replace(/(\*mangle\n(?::.*\n)*)/, `$1-A INPUT -d ${c.subnet}.200/32 -j MARK --set-xmark 0x120/0xffffffff\n`)))));
     expect(found.map((f) => f.check)).toEqual(['lb.unknown-vip']);
   });
 });

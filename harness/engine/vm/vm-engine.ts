@@ -113,7 +113,7 @@ export class VmEngineProvider implements EngineProvider {
       '-m', `${this.options.memoryMb ?? 6144}M`,
       '-kernel', disk.kernel,
       '-initrd', disk.initrd,
-      '-append', 'root=/dev/vda rw console=ttyS0 quiet init=/sbin/swarmlab-init',
+      '-append', 'root=/dev/vda rw console=ttyS0 init=/sbin/swarmlab-init',
       '-drive', `file=${overlay},if=virtio,format=qcow2,cache=unsafe`,
       // The Docker API is unauthenticated: forward it from loopback only, never 0.0.0.0.
       '-nic', `user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:${port}-:2375`,
