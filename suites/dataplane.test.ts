@@ -1,30 +1,25 @@
-import { evaluateDataplane, snapshotDataplane, type DataplaneSnapshot } from '../harness/checks/dataplane.js';
+import { evaluateDataplane, type DataplaneSnapshot } from '../harness/checks/dataplane.js';
 import type { CheckResult } from '../harness/checks/check-result.js';
 import { createLogger } from '../harness/core/log.js';
 import { injectLbFault, type LbFault } from '../harness/faults/lb-faults.js';
-import { loadTopology } from '../harness/topology/load-topology.js';
-import { deployLab, type Lab } from '../harness/topology/lab.js';
-import { sharedEngine, suiteNodeImage } from './shared-engine.js';
+import type { Lab } from '../harness/topology/lab.js';
+import { suiteNodeImage } from './shared-engine.js';
+import { checkLab, deploySuiteLab, deployTimeoutMs } from './suite-lab.js';
 
 // The dataplane checks against a live web-api: clean on a healthy cluster,
 // and each fault written into a node's lb namespace is found, then clean again.
 const log = createLogger('e2e/dataplane');
-const nodeImage = suiteNodeImage;
 
-describe(`dataplane checks on web-api (node image ${nodeImage})`, () => {
+describe(`dataplane checks on web-api (node image ${suiteNodeImage})`, () => {
   let lab: Lab | undefined;
   let healthy: DataplaneSnapshot;
 
-  const failures = async (): Promise<CheckResult[]> => {
-    if (!lab) throw new Error('lab not deployed');
-    return evaluateDataplane(await snapshotDataplane(lab.cluster)).filter((r) => r.status === 'fail');
-  };
+  const failures = async (): Promise<CheckResult[]> => (await checkLab(lab)).failures;
 
   beforeAll(async () => {
-    const engine = await sharedEngine(log);
-    lab = await deployLab(engine, await loadTopology('topologies/web-api.yaml'), { clusterName: `e2e-dp-${nodeImage.replace(/[^a-z0-9]/g, '')}`.slice(0, 24), nodeImage }, log);
-    healthy = await snapshotDataplane(lab.cluster);
-  }, 20 * 60_000);
+    lab = await deploySuiteLab('topologies/web-api.yaml', 'e2e-dp', log);
+    healthy = (await checkLab(lab)).snapshot;
+  }, deployTimeoutMs);
 
   afterAll(async () => {
     await lab?.destroy();

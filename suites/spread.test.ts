@@ -1,11 +1,10 @@
 import { snapshotDataplane } from '../harness/checks/dataplane.js';
 import { createLogger } from '../harness/core/log.js';
 import { injectLbFault } from '../harness/faults/lb-faults.js';
-import { loadTopology } from '../harness/topology/load-topology.js';
-import { deployLab, type Lab } from '../harness/topology/lab.js';
-import { measureSpread, type SpreadRequest } from '../harness/traffic/spread.js';
-import { defaultSpreadOptions } from '../harness/traffic/spread-statistics.js';
-import { sharedEngine } from './shared-engine.js';
+import type { Lab } from '../harness/topology/lab.js';
+import type { Topology } from '../harness/topology/topology.js';
+import { defaultSpreadRequest, measureSpread } from '../harness/traffic/spread.js';
+import { deploySuiteLab, deployTimeoutMs } from './suite-lab.js';
 
 // Request spread through the api VIP (3 replicas) from the web task: a healthy
 // round robin passes; one real server's weight raised to 3 in the client
@@ -13,26 +12,15 @@ import { sharedEngine } from './shared-engine.js';
 // ignores weights) fails and names that replica; restored, it passes again.
 const log = createLogger('e2e/spread');
 
-const request: SpreadRequest = {
-  from: 'web',
-  to: 'api',
-  requests: 600,
-  concurrency: 4,
-  keepalive: false,
-  timeoutMs: 5000,
-  statistics: defaultSpreadOptions,
-  expect: 'equal',
-};
+const request = defaultSpreadRequest('web', 'api', 600);
 
 describe('spread of 600 requests from web over 3 api replicas', () => {
   let lab: Lab | undefined;
 
   beforeAll(async () => {
-    const engine = await sharedEngine(log);
-    const topology = await loadTopology('topologies/web-api.yaml');
-    const threeApis = { ...topology, services: topology.services.map((s) => (s.name === 'api' ? { ...s, replicas: 3 } : s)) };
-    lab = await deployLab(engine, threeApis, { clusterName: 'e2e-spread' }, log);
-  }, 20 * 60_000);
+    const threeApis = (t: Topology): Topology => ({ ...t, services: t.services.map((s) => (s.name === 'api' ? { ...s, replicas: 3 } : s)) });
+    lab = await deploySuiteLab('topologies/web-api.yaml', 'e2e-spread', log, threeApis);
+  }, deployTimeoutMs);
 
   afterAll(async () => {
     await lab?.destroy();

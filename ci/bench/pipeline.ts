@@ -17,7 +17,7 @@ import { loadTopology } from '../../harness/topology/load-topology.js';
 import { runningTaskContainers } from '../../harness/topology/tasks.js';
 import { runProbeClient } from '../../harness/traffic/probe-client.js';
 import { probeImage } from '../../harness/traffic/probe-image.js';
-import { measureSpread } from '../../harness/traffic/spread.js';
+import { defaultSpreadRequest, measureSpread } from '../../harness/traffic/spread.js';
 import { defaultSpreadOptions } from '../../harness/traffic/spread-statistics.js';
 
 const what = process.argv[2] ?? 'check';
@@ -77,7 +77,7 @@ try {
         const times: number[] = [];
         for (let i = 0; i < repeat; i++) {
           const t0 = Date.now();
-          const m = await measureSpread(lab.cluster, { from: 'web', to: 'api', requests: 600, concurrency: 4, keepalive: false, timeoutMs: 5000, statistics: defaultSpreadOptions, expect: 'equal' }, log);
+          const m = await measureSpread(lab.cluster, defaultSpreadRequest('web', 'api', 600), log);
           times.push(Date.now() - t0);
           if (!m.verdict.pass) failures++;
           if (i === 0) rows.push(['probe client rate (600 requests)', `${m.requestsPerSecond.toFixed(0)} req/s`]);

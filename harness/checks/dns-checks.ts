@@ -1,5 +1,5 @@
 import type { DnsAnswer } from '../inspect/dns-view.js';
-import { isRunningTask, type SwarmState } from '../inspect/swarm-state.js';
+import { isRunningTask, type SwarmService, type SwarmState } from '../inspect/swarm-state.js';
 import type { CheckDefinition, CheckResult } from './check-result.js';
 
 export const dnsChecks: readonly CheckDefinition[] = [
@@ -9,27 +9,40 @@ export const dnsChecks: readonly CheckDefinition[] = [
 
 const sorted = (values: Iterable<string>): string => [...values].sort().join(', ') || 'nothing';
 
+/** What the name should resolve to on one network: the VIP alone (vip mode), else the running task IPs there. */
+function expectedOn(swarm: SwarmState, service: SwarmService, networkId: string, tasksName: boolean): string[] {
+  if (!tasksName && service.endpointMode === 'vip') {
+    const vip = service.vips.find((v) => v.networkId === networkId)?.address;
+    return vip ? [vip] : [];
+  }
+  return swarm.tasks
+    .filter((t) => t.serviceId === service.id && isRunningTask(t))
+    .flatMap((t) => t.addresses.filter((a) => a.networkId === networkId).map((a) => a.address));
+}
+
 export function runDnsChecks(answers: readonly DnsAnswer[], swarm: SwarmState): CheckResult[] {
   return answers.flatMap((answer): CheckResult[] => {
     const tasksName = answer.name.startsWith('tasks.');
     const serviceName = tasksName ? answer.name.slice('tasks.'.length) : answer.name;
     const service = swarm.services.find((s) => s.name === serviceName);
     if (!service) return [];
-    const taskIps = swarm.tasks
-      .filter((t) => t.serviceId === service.id && isRunningTask(t))
-      .flatMap((t) => t.addresses.filter((a) => a.networkId === answer.networkId).map((a) => a.address));
-    const vip = service.vips.find((v) => v.networkId === answer.networkId)?.address;
-    const expected = !tasksName && service.endpointMode === 'vip' ? (vip ? [vip] : []) : taskIps;
-    const ok = !answer.error && sorted(answer.addresses) === sorted(expected) && answer.addresses.length === expected.length;
+    // The answered network first, then the client's other networks where the service has an answer: the resolver may answer from any.
+    const networkIds = [answer.networkId, ...answer.clientNetworkIds.filter((id) => id !== answer.networkId)];
+    const candidates = networkIds
+      .map((id) => ({ network: swarm.networks.find((n) => n.id === id)?.name ?? id, expected: expectedOn(swarm, service, id, tasksName) }))
+      .filter((c, i) => i === 0 || c.expected.length > 0);
+    const match = answer.error ? undefined : candidates.find((c) => sorted(c.expected) === sorted(answer.addresses) && answer.addresses.length === c.expected.length);
+    const alone = !tasksName && service.endpointMode === 'vip' ? ' (the VIP alone)' : '';
+    const [first, ...others] = candidates;
     return [
       {
         check: tasksName ? 'dns.tasks-name' : 'dns.service-name',
-        status: ok ? 'pass' : 'fail',
+        status: match ? 'pass' : 'fail',
         node: answer.clientNode,
         namespace: answer.client,
         network: answer.network,
         service: answer.name,
-        expected: `${answer.name} -> ${sorted(expected)}${!tasksName && service.endpointMode === 'vip' ? ' (the VIP alone)' : ''}`,
+        expected: `${answer.name} -> ${sorted(first?.expected ?? [])}${alone}${others.map((o) => `, or ${sorted(o.expected)} on ${o.network} (the client is on it too)`).join('')}`,
         seen: answer.error ? `error: ${answer.error}` : sorted(answer.addresses),
       },
     ];

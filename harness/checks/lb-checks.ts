@@ -2,7 +2,7 @@ import type { KernelLbState, NetworkLbView, NodeLbModel, ServiceLbView } from '.
 import type { CheckDefinition, CheckResult } from './check-result.js';
 
 export const lbChecks: readonly CheckDefinition[] = [
-  { id: 'lb.state-present', description: 'a node with tasks on an overlay network has the load-balancer state for it (lb_<id> namespace, or sandboxes on old engines)' },
+  { id: 'lb.state-present', description: 'a node with endpoints on an overlay network has the load-balancer state for it (lb_<id> namespace, or sandboxes on old engines)' },
   { id: 'lb.fwmark-known', description: "the node's network database knows the service and its fwmark (LocalLBIndex)" },
   { id: 'lb.mark-rule', description: "exactly one MARK rule for the service VIP, and its mark equals the node's fwmark for the service" },
   { id: 'lb.ipvs-service', description: 'an IPVS virtual service exists for the fwmark' },
@@ -101,7 +101,9 @@ export function runLbChecks(model: NodeLbModel): CheckResult[] {
   const results: CheckResult[] = [];
   for (const network of model.networks) {
     if (network.ingress) continue;
-    const needsState = network.services.some((s) => s.endpointMode === 'vip' && s.vip);
+    // Only where this node has endpoints on the network: a manager lists every
+    // swarm network, also those none of its containers is attached to.
+    const needsState = network.nodeView.containers.length > 0 && network.services.some((s) => s.endpointMode === 'vip' && s.vip);
     const subject: Subject = { node: model.node, network: network.network };
     if (needsState) {
       results.push(result('lb.state-present', subject, network.locations.length > 0, `lb_${network.networkId.slice(0, 9)} namespace (or sandboxes with MARK rules)`, network.locations.map((l) => l.namespace).join(', ') || 'no load-balancer namespace'));

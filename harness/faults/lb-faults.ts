@@ -11,6 +11,8 @@ export type LbFault =
   | { kind: 'extra-real-server'; fwmark: number; ip: string }
   | { kind: 'remove-real-server'; fwmark: number; ip: string }
   | { kind: 'delete-mark-rule'; vip: string; fwmark: number }
+  /** The routing mesh's rule in ingress_sbox that marks a published port. */
+  | { kind: 'delete-port-mark-rule'; port: number; protocol: 'tcp' | 'udp'; fwmark: number }
   /**
    * A real server's weight raised, with the service switched to weighted round
    * robin: Swarm programs `rr`, which ignores weights, so a weight alone
@@ -20,6 +22,7 @@ export type LbFault =
 
 function commands(fault: LbFault): { inject: string[][]; undo: string[][] } {
   const real = (ip: string) => `${ip}:0`;
+  const setMark = (fwmark: number) => ['-j', 'MARK', '--set-xmark', `0x${fwmark.toString(16)}/0xffffffff`];
   switch (fault.kind) {
     case 'extra-real-server':
       return {
@@ -32,7 +35,11 @@ function commands(fault: LbFault): { inject: string[][]; undo: string[][] } {
         undo: [['ipvsadm', '-a', '-f', String(fault.fwmark), '-r', real(fault.ip), '-m', '-w', '1']],
       };
     case 'delete-mark-rule': {
-      const rule = ['INPUT', '-d', `${fault.vip}/32`, '-j', 'MARK', '--set-xmark', `0x${fault.fwmark.toString(16)}/0xffffffff`];
+      const rule = ['INPUT', '-d', `${fault.vip}/32`, ...setMark(fault.fwmark)];
+      return { inject: [['iptables', '-t', 'mangle', '-D', ...rule]], undo: [['iptables', '-t', 'mangle', '-A', ...rule]] };
+    }
+    case 'delete-port-mark-rule': {
+      const rule = ['PREROUTING', '-p', fault.protocol, '-m', fault.protocol, '--dport', String(fault.port), ...setMark(fault.fwmark)];
       return { inject: [['iptables', '-t', 'mangle', '-D', ...rule]], undo: [['iptables', '-t', 'mangle', '-A', ...rule]] };
     }
     case 'skew-weight':

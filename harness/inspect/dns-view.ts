@@ -1,12 +1,17 @@
 import type { Cluster } from '../cluster/cluster.js';
-import { errorMessage } from '../core/errors.js';
-import { execInTask, runningTaskContainers } from '../topology/tasks.js';
+import { CommandError } from '../core/errors.js';
+import { execInTask, runningTaskContainers, type TaskContainer } from '../topology/tasks.js';
 import type { SwarmState } from './swarm-state.js';
 
 /** What a name resolved to from inside one client task (Swarm's embedded DNS answers per network). */
 export interface DnsAnswer {
   network: string;
   networkId: string;
+  /**
+   * Every network the client task is on. A client on several networks that
+   * the target shares gets the answer of one of them, so the check accepts any.
+   */
+  clientNetworkIds: string[];
   client: string;
   clientNode: string;
   name: string;
@@ -14,31 +19,48 @@ export interface DnsAnswer {
   error?: string;
 }
 
+/** The networks a service's tasks are attached to. */
+function networksOf(swarm: SwarmState, serviceId: string): string[] {
+  return [...new Set(swarm.tasks.filter((t) => t.serviceId === serviceId).flatMap((t) => t.addresses.map((a) => a.networkId)))];
+}
+
 /**
  * For each overlay network, resolves every attached service's name and
- * tasks.<name> from one probe task on that network, with one exec.
+ * tasks.<name> from one probe task on that network, with one exec. The client
+ * is the probe service on the fewest networks, so that the answer belongs to
+ * this network whenever the topology allows it.
  */
 export async function readDnsAnswers(cluster: Cluster, swarm: SwarmState): Promise<DnsAnswer[]> {
   const answers: DnsAnswer[] = [];
   for (const network of swarm.networks.filter((n) => n.name !== 'ingress')) {
-    const attached = swarm.services.filter((s) => swarm.tasks.some((t) => t.serviceId === s.id && t.addresses.some((a) => a.networkId === network.id)));
-    const clientService = attached.find((s) => s.image.startsWith('swarmlab/probe'));
+    const attached = swarm.services.filter((s) => networksOf(swarm, s.id).includes(network.id));
+    const clientService = attached
+      .filter((s) => s.image.startsWith('swarmlab/probe'))
+      .sort((a, b) => networksOf(swarm, a.id).length - networksOf(swarm, b.id).length)[0];
     if (!clientService) continue;
     const [client] = await runningTaskContainers(cluster, clientService.name);
     if (!client) continue;
     const names = attached.flatMap((s) => [s.name, `tasks.${s.name}`]);
-    let out: string;
-    try {
-      out = await execInTask(client, ['/probe', 'resolve', ...names]);
-    } catch (error) {
-      // A name that does not resolve makes the probe exit 1; its JSON lines are still in the error's output.
-      out = errorMessage(error);
-    }
+    const out = await resolveInTask(client, names);
     for (const parsed of parseResolveOutput(out, names)) {
-      answers.push({ network: network.name, networkId: network.id, client: client.taskName, clientNode: client.node.hostname, ...parsed });
+      answers.push({ network: network.name, networkId: network.id, clientNetworkIds: networksOf(swarm, clientService.id), client: client.taskName, clientNode: client.node.hostname, ...parsed });
     }
   }
   return answers;
+}
+
+/**
+ * Runs `probe resolve` in a task and returns its output, a JSON line per name.
+ * A name that does not resolve makes the probe exit 1; the lines of the names
+ * that did are still wanted, so that exit is not an error here.
+ */
+export async function resolveInTask(task: TaskContainer, names: readonly string[]): Promise<string> {
+  try {
+    return await execInTask(task, ['/probe', 'resolve', ...names]);
+  } catch (error) {
+    if (error instanceof CommandError && error.exitCode === 1) return error.output;
+    throw error;
+  }
 }
 
 /** Reads `probe resolve` output (a JSON line per name); a name without a readable line is an error answer. */

@@ -14,8 +14,7 @@ import { failureReason, formatSpread, writeSpreadArtifacts } from '../report/spr
 import { deployLab, type Lab } from '../topology/lab.js';
 import { loadTopology } from '../topology/load-topology.js';
 import type { Topology } from '../topology/topology.js';
-import { measureSpread, type SpreadRequest } from '../traffic/spread.js';
-import { defaultSpreadOptions } from '../traffic/spread-statistics.js';
+import { defaultSpreadRequest, measureSpread } from '../traffic/spread.js';
 import { applyFilter, outcomeOfCheck, parseTestFilter, selected, type Outcome, type TestFilter } from './outcome.js';
 
 export interface RunOptions {
@@ -95,8 +94,7 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
           outcomes.push({ stage: 'spread', check, subject: `${pair.from} -> ${pair.to}`, status: 'skip', message: 'not selected by --test' });
           continue;
         }
-        const request: SpreadRequest = { ...pair, requests: options.requests, concurrency: 4, keepalive: false, timeoutMs: 5000, statistics: defaultSpreadOptions, expect: 'equal' };
-        const m = await measureSpread(deployed.cluster, request, log);
+        const m = await measureSpread(deployed.cluster, defaultSpreadRequest(pair.from, pair.to, options.requests), log);
         await writeSpreadArtifacts(m, options.artifactsDir, `spread-${pair.to}`);
         process.stdout.write(`${formatSpread(m)}\n\n`);
         outcomes.push({

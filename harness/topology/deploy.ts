@@ -1,11 +1,11 @@
 import type { Cluster } from '../cluster/cluster.js';
-import { SwarmlabError } from '../core/errors.js';
+import { SwarmlabError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { waitFor } from '../core/wait.js';
 import type Docker from 'dockerode';
 import { sideLoadImage } from '../images/side-load.js';
-import { parseResolveOutput } from '../inspect/dns-view.js';
-import { execInTask, isRunning, runningTaskContainers, serviceTasks, type ServiceTask } from './tasks.js';
+import { parseResolveOutput, resolveInTask } from '../inspect/dns-view.js';
+import { isRunning, runningTaskContainers, serviceTasks, type ServiceTask } from './tasks.js';
 import type { Topology, TopologyNetwork, TopologyService } from './topology.js';
 
 export const topologyLabel = 'io.swarmlab.topology';
@@ -114,7 +114,7 @@ async function waitForDns(cluster: Cluster, topology: Topology, timeoutMs: numbe
     const [task] = await runningTaskContainers(cluster, client);
     if (!task) throw new SwarmlabError('deploy', `no running task of ${client} to resolve ${targets.join(', ')} from`);
     await waitFor({ what: `${targets.join(', ')} to resolve from ${task.taskName}`, timeoutMs, intervalMs: 1000 }, async () => {
-      const out = await execInTask(task, ['/probe', 'resolve', ...targets]).catch((e: unknown) => String(e));
+      const out = await resolveInTask(task, targets).catch((e: unknown) => errorMessage(e));
       const unresolved = parseResolveOutput(out, targets).filter((a) => a.error !== undefined || a.addresses.length === 0);
       return unresolved.length === 0 ? { done: true, value: undefined } : { done: false, seen: out.trim() };
     });

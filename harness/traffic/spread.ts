@@ -8,13 +8,18 @@ import { runningTaskContainers, type TaskContainer } from '../topology/tasks.js'
 import { runProbeClient, type ProbeRequestOptions } from './probe-client.js';
 import { probePort } from './probe-image.js';
 import type { ProbeRecord } from './probe-records.js';
-import { judgeSpread, type SpreadOptions, type SpreadVerdict } from './spread-statistics.js';
+import { defaultSpreadOptions, judgeSpread, type SpreadOptions, type SpreadVerdict } from './spread-statistics.js';
 
 export interface SpreadRequest {
   /** Service whose first running task sends the traffic (its network namespace is the client's). */
   from: string;
   /** A service name (VIP), tasks.<name>, a dnsrr service name, or an address; an optional :port. */
   to: string;
+  /**
+   * The service `to` reaches, when `to` is an address that names none, such as
+   * a node's published port in the routing mesh.
+   */
+  service?: string;
   requests: number;
   concurrency: number;
   keepalive: boolean;
@@ -27,6 +32,14 @@ export interface SpreadRequest {
    * (to test IPVS itself, whatever the weights are).
    */
   expect: 'equal' | 'ipvs';
+}
+
+/**
+ * A spread test as swarmlab runs it unless told otherwise: fresh connections,
+ * 4 in flight, 5 s per request, judged against equal shares at the default alpha.
+ */
+export function defaultSpreadRequest(from: string, to: string, requests: number, service?: string): SpreadRequest {
+  return { from, to, ...(service ? { service } : {}), requests, concurrency: 4, keepalive: false, timeoutMs: 5000, statistics: defaultSpreadOptions, expect: 'equal' };
 }
 
 export interface SpreadMeasurement {
@@ -82,7 +95,7 @@ export async function measureSpread(cluster: Cluster, request: SpreadRequest, lo
   const swarm = await readSwarmState(cluster);
   const byAddress = /^\d+\.\d+\.\d+\.\d+/.test(request.to);
   const address = request.to.replace(/:\d+$/, '');
-  const service = byAddress ? (swarm.services.find((s) => s.vips.some((v) => v.address === address))?.name ?? address) : targetService(request.to);
+  const service = request.service ?? (byAddress ? (swarm.services.find((s) => s.vips.some((v) => v.address === address))?.name ?? address) : targetService(request.to));
   const endpointMode = swarm.services.find((s) => s.name === service)?.endpointMode;
   const viaVip = !request.to.startsWith('tasks.') && endpointMode !== 'dnsrr';
   const { weights, from } = await expectedShares(swarm, client, service, viaVip && request.expect === 'ipvs');

@@ -18,7 +18,7 @@ describe.each(captures)('DNS checks on a captured $engine web-api', ({ dir }) =>
     if (!backend) throw new Error('fixture has no backend network');
     return {
       swarm,
-      answers: parseResolveOutput(resolveOutput, names).map((a) => ({ ...a, network: backend.name, networkId: backend.id, client: 'web.1', clientNode: 'web-api-w1' })),
+      answers: parseResolveOutput(resolveOutput, names).map((a) => ({ ...a, network: backend.name, networkId: backend.id, clientNetworkIds: [backend.id], client: 'web.1', clientNode: 'web-api-w1' })),
     };
   }
 
@@ -47,5 +47,35 @@ describe.each(captures)('DNS checks on a captured $engine web-api', ({ dir }) =>
     const broken = text.replace(/\{"name":"tasks\.web".*\n?/, '{"name":"tasks.web","error":"Name does not resolve","addresses":[]}\n');
     const failed = runDnsChecks(answers(broken).answers, answers(broken).swarm).filter((r) => r.status === 'fail');
     expect(failed.map((r) => [r.check, r.seen])).toEqual([['dns.tasks-name', 'error: Name does not resolve']]);
+  });
+});
+
+// From the api task of multi-network (Docker 20.10.24): api is on front and on
+// back, and the embedded DNS answered `api` with the back VIP. A check judging
+// the front network from this client must accept either network's answer.
+describe('DNS checks from a client on two networks', () => {
+  const dir = 'docker-20.10.24-multi-network';
+  const swarm = parseSwarmState(fixtureText(dir, 'swarm-state.txt'));
+  const id = (name: string) => swarm.networks.find((n) => n.name === name)?.id ?? '';
+  const frontNames = ['api', 'tasks.api', 'web', 'tasks.web'];
+  const judge = (resolveOutput: string, clientNetworkIds: string[]) =>
+    runDnsChecks(
+      parseResolveOutput(resolveOutput, frontNames).map((a) => ({ ...a, network: 'front', networkId: id('front'), clientNetworkIds, client: 'api.1', clientNode: 'web-api-w2' })),
+      swarm,
+    );
+  const text = fixtureText(dir, 'api-resolve.txt');
+
+  it('passes when the answer is the VIP or tasks of another network the client shares with the service', () => {
+    const results = judge(text, [id('front'), id('back')]);
+    expect(results.filter((r) => r.status === 'fail')).toEqual([]);
+    expect(results.find((r) => r.service === 'api')?.expected).toBe('api -> 10.0.1.5 (the VIP alone), or 10.0.2.5 on back (the client is on it too)');
+  });
+
+  it('fails on the same answer when the client is on front alone', () => {
+    const failed = judge(text, [id('front')]).filter((r) => r.status === 'fail');
+    expect(failed.map((r) => [r.check, r.service, r.seen])).toEqual([
+      ['dns.service-name', 'api', '10.0.2.5'],
+      ['dns.tasks-name', 'tasks.api', '10.0.2.10, 10.0.2.6'],
+    ]);
   });
 });

@@ -120,3 +120,25 @@ describe.each(captures)('dataplane checks on $engine', (c) => {
     expect(found.map((f) => f.check)).toEqual(['lb.unknown-vip']);
   });
 });
+
+// multi-network (api on front and back) on Docker 20.10.24, captured after api
+// was moved off the manager: m1 then runs only web (front), yet a manager lists
+// every swarm network, so `back` appears there with no endpoint and no lb namespace.
+describe('dataplane checks on a captured multi-network deployment (Docker 20.10.24)', () => {
+  const fixture = clusterFixture('docker-20.10.24-multi-network', ['m1', 'w1', 'w2']);
+  const models = fixture.dumps.map((d) => buildNodeModel(d, fixture.swarm));
+
+  it('expects no load-balancer state on a manager that only lists the network', () => {
+    const back = models[0]?.networks.find((n) => n.network === 'back');
+    expect(back?.nodeView.containers).toEqual([]);
+    expect(back?.locations).toEqual([]);
+    const results = evaluate(fixture);
+    expect(failures(results)).toEqual([]);
+    expect(results.filter((r) => r.check === 'lb.state-present' && r.node === 'web-api-m1').map((r) => r.network)).toEqual(['front']);
+  });
+
+  it('keeps one VIP and one pool per network for api', () => {
+    const pools = models.flatMap((m) => m.networks.flatMap((n) => n.services.filter((s) => s.service === 'api' && n.locations.length > 0).map((s) => `${n.network} ${s.vip}`)));
+    expect(new Set(pools)).toEqual(new Set(['front 10.0.1.5', 'back 10.0.2.5']));
+  });
+});

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { SwarmlabError, lastLines } from '../../core/errors.js';
+import { cleanupOnInterrupt } from '../../core/interrupt.js';
 import type { Logger } from '../../core/log.js';
 import { runOnHost } from '../../core/run-command.js';
 import { StateStore } from '../../core/state.js';
@@ -123,21 +124,35 @@ export class VmEngineProvider implements EngineProvider {
       '-daemonize',
       '-pidfile', pidFile,
     ];
-    await this.log.step(`boot VM "${name}" (${suite.name}, ${accel})`, async () => {
-      await runOnHost('qemu-system-x86_64', args, this.log);
-      const pid = Number((await readFile(pidFile, 'utf8')).trim());
-      const state: VmState = {
-        name, pid, port, suite: suite.name, dir, consoleLog, probeImage, accel, startedAt: new Date().toISOString(),
-      };
-      await vmStates.write(name, state);
-      const engine = new VmEngine(state, this.log);
-      try {
-        await engine.waitForApi(this.options.bootTimeoutMs ?? 240_000);
-      } catch (error) {
-        await engine.stop();
-        throw error;
-      }
-    });
+    const pending: Omit<VmState, 'pid'> = {
+      name, port, suite: suite.name, dir, consoleLog, probeImage, accel, startedAt: new Date().toISOString(),
+    };
+    // Ctrl-C while booting stops the half-booted VM; QEMU may still be daemonizing,
+    // so its pid file can lag the signal by a moment.
+    const stopHalfBooted = async (): Promise<void> => {
+      for (let i = 0; i < 30 && !existsSync(pidFile); i++) await sleep(100);
+      const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+      if (pid > 0) await new VmEngine({ ...pending, pid }, this.log).stop();
+    };
+    await rm(pidFile, { force: true });
+    const unregister = cleanupOnInterrupt(stopHalfBooted);
+    try {
+      await this.log.step(`boot VM "${name}" (${suite.name}, ${accel})`, async () => {
+        await runOnHost('qemu-system-x86_64', args, this.log);
+        const pid = Number((await readFile(pidFile, 'utf8')).trim());
+        const state: VmState = { ...pending, pid };
+        await vmStates.write(name, state);
+        const engine = new VmEngine(state, this.log);
+        try {
+          await engine.waitForApi(this.options.bootTimeoutMs ?? 240_000);
+        } catch (error) {
+          await engine.stop();
+          throw error;
+        }
+      });
+    } finally {
+      unregister();
+    }
     const state = await vmStates.read(name);
     if (!state) throw new SwarmlabError('vm-engine', `state of VM "${name}" vanished during boot`);
     return new VmEngine(state, this.log);

@@ -1,0 +1,77 @@
+import { createLogger } from '../harness/core/log.js';
+import { injectLbFault, type LbFault } from '../harness/faults/lb-faults.js';
+import type { Lab } from '../harness/topology/lab.js';
+import { runningTaskContainers } from '../harness/topology/tasks.js';
+import { defaultSpreadRequest, measureSpread } from '../harness/traffic/spread.js';
+import { checkLab, deploySuiteLab, deployTimeoutMs } from './suite-lab.js';
+
+// api published on 8080 through the routing mesh: every node's ingress_sbox
+// marks the port and balances it over the api tasks. Traffic from the web task
+// to another node's address on 8080 crosses the mesh and must reach every
+// replica; a fault in one node's ingress_sbox is found on that node alone.
+const log = createLogger('e2e/ingress');
+const publishedPort = 8080;
+
+describe('ingress: api published through the routing mesh', () => {
+  let lab: Lab | undefined;
+
+  beforeAll(async () => {
+    lab = await deploySuiteLab('topologies/ingress.yaml', 'e2e-ingress', log);
+  }, deployTimeoutMs);
+
+  afterAll(async () => {
+    await lab?.destroy();
+  }, 120_000);
+
+  it('passes every check, with the port mark and backends on every node', async () => {
+    const { results, failures } = await checkLab(lab);
+    expect(failures).toEqual([]);
+    for (const check of ['ingress.port-mark', 'ingress.backends']) {
+      expect(results.filter((r) => r.check === check).map((r) => r.node).sort()).toEqual(lab?.cluster.nodes.map((n) => n.hostname).sort());
+    }
+  }, 120_000);
+
+  it('spreads requests to another node\'s published port over every api replica', async () => {
+    if (!lab) throw new Error('lab not deployed');
+    const [client] = await runningTaskContainers(lab.cluster, 'web');
+    // Through another node, so the request leaves the client's node and enters the mesh there.
+    const entry = lab.cluster.nodes.find((n) => n.hostname !== client?.node.hostname);
+    if (!entry) throw new Error('no node besides the client node');
+    const m = await measureSpread(lab.cluster, defaultSpreadRequest('web', `${entry.address}:${publishedPort}`, 300, 'api'), log);
+    log.info(`mesh spread via ${entry.hostname}: ${m.verdict.replicas.map((r) => `${r.replica} ${r.count}`).join(', ')}, p=${m.verdict.pValue.toPrecision(3)}`);
+    expect(m.verdict.errors).toEqual({});
+    expect(m.verdict.silent).toEqual([]);
+    expect(m.verdict.replicas).toHaveLength(3);
+    expect(m.verdict.pass).toBe(true);
+  }, 180_000);
+
+  /** The ingress_sbox state of one node: the mark of the published port and the api tasks' ingress addresses. */
+  async function meshTarget(nodeIndex: number) {
+    if (!lab) throw new Error('lab not deployed');
+    const node = lab.cluster.nodes[nodeIndex];
+    const model = (await checkLab(lab)).snapshot.models.find((m) => m.node === node?.hostname);
+    const rule = model?.ingress?.markRules.find((r) => r.chain === 'PREROUTING' && r.dport === publishedPort);
+    const pool = model?.ingress?.ipvs.find((s) => s.protocol === 'FWM' && s.fwmark === rule?.mark);
+    if (!node || !rule || !pool?.reals[0]) throw new Error(`no ingress_sbox state for port ${publishedPort} on node ${nodeIndex}`);
+    return { node, fwmark: rule.mark, firstReal: pool.reals[0].address };
+  }
+
+  const cases: [string, (t: Awaited<ReturnType<typeof meshTarget>>) => LbFault, string][] = [
+    ['a deleted port MARK rule', (t) => ({ kind: 'delete-port-mark-rule', port: publishedPort, protocol: 'tcp', fwmark: t.fwmark }), 'ingress.port-mark'],
+    ['a real server that is no task', (t) => ({ kind: 'extra-real-server', fwmark: t.fwmark, ip: t.firstReal.replace(/\d+$/, '250') }), 'ingress.backends'],
+    ['a removed real server', (t) => ({ kind: 'remove-real-server', fwmark: t.fwmark, ip: t.firstReal }), 'ingress.backends'],
+  ];
+
+  it.each(cases)('finds %s in ingress_sbox on that node alone, and is clean once it is undone', async (_, makeFault, check) => {
+    const t = await meshTarget(2);
+    const fault = await injectLbFault(t.node, 'ingress_sbox', makeFault(t), log);
+    let found;
+    try {
+      found = (await checkLab(lab)).failures;
+    } finally {
+      await fault.undo();
+    }
+    expect(found.map((f) => [f.check, f.node, f.namespace])).toEqual([[check, t.node.hostname, 'ingress_sbox']]);
+    expect((await checkLab(lab)).failures).toEqual([]);
+  }, 180_000);
+});
