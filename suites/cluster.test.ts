@@ -2,23 +2,16 @@ import type Docker from 'dockerode';
 import { bringUpCluster } from '../harness/cluster/bring-up.js';
 import { Cluster } from '../harness/cluster/cluster.js';
 import { describeCluster } from '../harness/cluster/describe-cluster.js';
-import { teardownByLabel } from '../harness/cluster/teardown.js';
-import { ConfigError } from '../harness/core/errors.js';
-import { clusterFilter } from '../harness/core/labels.js';
+import { leftoversOf, teardownByLabel } from '../harness/cluster/teardown.js';
+import { ConfigError, SwarmlabError } from '../harness/core/errors.js';
 import { dockerClient } from '../harness/engine/engine-facts.js';
 import type { RunningEngine } from '../harness/engine/engine.js';
+import { ensureImage } from '../harness/images/image-source.js';
+import { probeImage } from '../harness/traffic/probe-image.js';
 import { sharedEngine, suiteLogger } from './shared-engine.js';
 
 const log = suiteLogger('cluster');
 const name = 'e2e-cluster';
-
-async function leftovers(docker: Docker, cluster: string): Promise<number> {
-  const filters = clusterFilter(cluster);
-  const containers = await docker.listContainers({ all: true, filters });
-  const volumes = (await docker.listVolumes({ filters })).Volumes ?? [];
-  const networks = await docker.listNetworks({ filters });
-  return containers.length + volumes.length + networks.length;
-}
 
 describe('a 1+2 Swarm of dind nodes on the embedded engine', () => {
   let engine: RunningEngine;
@@ -51,14 +44,25 @@ describe('a 1+2 Swarm of dind nodes on the embedded engine', () => {
   }, 5 * 60_000);
 
   it('refuses a second cluster with the same name and creates nothing', async () => {
-    const before = await leftovers(docker, name);
+    const before = await leftoversOf(docker, name);
     await expect(bringUpCluster({ name, managers: 1, workers: 0, nodeImage: 'bookworm' }, engine, log)).rejects.toBeInstanceOf(ConfigError);
-    expect(await leftovers(docker, name)).toBe(before);
+    expect(await leftoversOf(docker, name)).toEqual(before);
   }, 60_000);
+
+  it('a node whose inner engine never starts: the error shows its last log lines, and nothing is left', async () => {
+    // The probe image as a node image: it runs, but no dockerd ever says "API listen on".
+    const broken = 'e2e-cluster-broken';
+    const probe = await probeImage(log);
+    await ensureImage(engine.dockerHost, probe, log);
+    const error: unknown = await bringUpCluster({ name: broken, managers: 1, workers: 1, nodeImage: probe.ref }, engine, log, { nodeStartTimeoutMs: 20_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SwarmlabError);
+    expect((error as Error).message).toMatch(/inner Docker engine did not start[\s\S]*last log lines[\s\S]*probe: serving on/);
+    expect(await leftoversOf(docker, broken)).toEqual([]);
+  }, 3 * 60_000);
 
   it('leaves no container, volume or network after down', async () => {
     expect((await Cluster.attach(docker, name)).nodes).toHaveLength(3);
     await teardownByLabel(docker, log, name);
-    expect(await leftovers(docker, name)).toBe(0);
+    expect(await leftoversOf(docker, name)).toEqual([]);
   }, 120_000);
 });

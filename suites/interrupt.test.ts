@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type Docker from 'dockerode';
+import { leftoversOf } from '../harness/cluster/teardown.js';
 import { clusterFilter } from '../harness/core/labels.js';
 import { dockerClient } from '../harness/engine/engine-facts.js';
 import { vmStates } from '../harness/engine/vm/vm-engine.js';
@@ -43,14 +44,6 @@ async function interruptAt(args: string[], line: RegExp, ready: () => Promise<bo
   return { exitCode: result.exitCode, output };
 }
 
-async function leftovers(docker: Docker, cluster: string): Promise<string[]> {
-  const filters = clusterFilter(cluster);
-  const containers = await docker.listContainers({ all: true, filters });
-  const { Volumes } = await docker.listVolumes({ filters });
-  const networks = await docker.listNetworks({ filters });
-  return [...containers.map((c) => `container ${c.Names[0]}`), ...(Volumes ?? []).map((v) => `volume ${v.Name}`), ...networks.map((n) => `network ${n.Name}`)];
-}
-
 describe('Ctrl-C leaves nothing behind', () => {
   let docker: Docker;
   let topologyFile: string;
@@ -70,7 +63,7 @@ describe('Ctrl-C leaves nothing behind', () => {
     const r = await interruptAt(['up', '--name', cluster, ...onSharedEngine], /start 3 nodes/, nodesExist);
     expect(r.output).toMatch(/SIGINT: cleaning up/);
     expect(r.exitCode).toBe(130);
-    expect(await leftovers(docker, cluster)).toEqual([]);
+    expect(await leftoversOf(docker, cluster)).toEqual([]);
   }, 5 * 60_000);
 
   it.each([
@@ -82,7 +75,7 @@ describe('Ctrl-C leaves nothing behind', () => {
     const r = await interruptAt(['run', '--topology', topologyFile, '--artifacts', artifacts, '--requests', '200', ...onSharedEngine], line);
     expect(r.output).toMatch(/SIGINT: cleaning up/);
     expect(r.exitCode).toBe(130);
-    expect(await leftovers(docker, 'e2e-int-run')).toEqual([]);
+    expect(await leftoversOf(docker, 'e2e-int-run')).toEqual([]);
   }, 10 * 60_000);
 
   it('during engine up, while the VM boots', async () => {

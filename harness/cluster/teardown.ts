@@ -8,20 +8,32 @@ export interface TeardownReport {
   networks: number;
 }
 
+/** Everything carrying a cluster's label (or any cluster's): what teardown removes and what tests expect gone. */
+export async function labelledObjects(docker: Docker, cluster?: string): Promise<{ containers: Docker.ContainerInfo[]; volumes: Docker.VolumeInspectInfo[]; networks: Docker.NetworkInspectInfo[] }> {
+  const filters = clusterFilter(cluster);
+  const [containers, { Volumes }, networks] = await Promise.all([docker.listContainers({ all: true, filters }), docker.listVolumes({ filters }), docker.listNetworks({ filters })]);
+  return { containers, volumes: Volumes ?? [], networks };
+}
+
+/** Names of what is left of a cluster, e.g. `container /x`, `volume y`; empty when nothing is. */
+export async function leftoversOf(docker: Docker, cluster: string): Promise<string[]> {
+  const { containers, volumes, networks } = await labelledObjects(docker, cluster);
+  return [...containers.map((c) => `container ${c.Names[0]}`), ...volumes.map((v) => `volume ${v.Name}`), ...networks.map((n) => `network ${n.Name}`)];
+}
+
 /**
  * Removes every container, volume and network labelled for the cluster (or
  * for any cluster). It relies on labels only, so it also clears what a crashed
- * or interrupted run left behind.
+ * or interrupted run left behind. Containers go first: their volumes and
+ * network are in use until then.
  */
 export async function teardownByLabel(docker: Docker, log: Logger, cluster?: string): Promise<TeardownReport> {
-  const filters = clusterFilter(cluster);
-  const containers = await docker.listContainers({ all: true, filters });
+  const { containers } = await labelledObjects(docker, cluster);
   await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch((e: unknown) => log.warn(`remove container ${c.Names[0]}: ${String(e)}`))));
-  const { Volumes } = await docker.listVolumes({ filters });
-  await Promise.all((Volumes ?? []).map((v) => docker.getVolume(v.Name).remove().catch((e: unknown) => log.warn(`remove volume ${v.Name}: ${String(e)}`))));
-  const networks = await docker.listNetworks({ filters });
+  const { volumes, networks } = await labelledObjects(docker, cluster);
+  await Promise.all(volumes.map((v) => docker.getVolume(v.Name).remove().catch((e: unknown) => log.warn(`remove volume ${v.Name}: ${String(e)}`))));
   await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove().catch((e: unknown) => log.warn(`remove network ${n.Name}: ${String(e)}`))));
-  const report = { containers: containers.length, volumes: Volumes?.length ?? 0, networks: networks.length };
+  const report = { containers: containers.length, volumes: volumes.length, networks: networks.length };
   log.info(`removed ${report.containers} containers, ${report.volumes} volumes, ${report.networks} networks${cluster ? ` of cluster "${cluster}"` : ''}`);
   return report;
 }
