@@ -8,7 +8,7 @@ const barWidth = 40;
 export function formatSpread(m: SpreadMeasurement): string {
   const v = m.verdict;
   const lines = [
-    `spread ${m.request.from} -> ${m.request.to}: ${v.requests} requests (${m.request.keepalive ? 'keep-alive' : 'fresh connections'}, concurrency ${m.request.concurrency}) from ${m.clientTask} on ${m.clientNode}, ${m.requestsPerSecond.toFixed(0)} req/s`,
+    `spread ${m.request.from} -> ${m.request.to}: ${v.requests} requests (${m.request.keepalive ? 'keep-alive' : 'fresh connections'}, concurrency ${m.request.concurrency}) from ${m.clientTask} on ${m.clientNode}, ${m.requestsPerSecond.toFixed(0)} req/s (${(m.durationMs / 1000).toFixed(1)} s with the client's start)`,
     `expected shares: ${m.weightsFrom}`,
   ];
   const maxShare = Math.max(...v.replicas.map((r) => Math.max(r.share, r.expectedShare)), 0.0001);

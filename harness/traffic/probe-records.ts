@@ -13,6 +13,8 @@ export interface ProbeReply {
 /** One request the probe client made: who answered (or the error), and how long it took. */
 export interface ProbeRecord {
   i: number;
+  /** When the request started, in ms since the client's first request started. */
+  at: number;
   ok: boolean;
   ms: number;
   /** The address the client connected to (the VIP, or a task IP under dnsrr). */
@@ -46,12 +48,13 @@ export function parseProbeRecords(text: string): ProbeRecord[] {
       throw new ProbeOutputError(index + 1, line, 'not JSON');
     }
     const r = value as Record<string, unknown>;
-    if (typeof r['i'] !== 'number' || typeof r['ok'] !== 'boolean' || typeof r['ms'] !== 'number' || typeof r['to'] !== 'string') {
-      throw new ProbeOutputError(index + 1, line, 'missing i, ok, ms or to');
+    if (typeof r['i'] !== 'number' || typeof r['at'] !== 'number' || typeof r['ok'] !== 'boolean' || typeof r['ms'] !== 'number' || typeof r['to'] !== 'string') {
+      throw new ProbeOutputError(index + 1, line, 'missing i, at, ok, ms or to');
     }
     if (r['ok'] && !isReply(r['reply'])) throw new ProbeOutputError(index + 1, line, 'ok without a valid reply');
     records.push({
       i: r['i'],
+      at: r['at'],
       ok: r['ok'],
       ms: r['ms'],
       to: r['to'],
@@ -60,4 +63,15 @@ export function parseProbeRecords(text: string): ProbeRecord[] {
     });
   });
   return records;
+}
+
+/**
+ * Requests per second the client sustained, from its first request's start to
+ * its last one's end: the exec that starts the client is not in it.
+ */
+export function clientRate(records: readonly ProbeRecord[]): number {
+  if (records.length === 0) return 0;
+  const first = Math.min(...records.map((r) => r.at));
+  const last = Math.max(...records.map((r) => r.at + r.ms));
+  return last > first ? records.length / ((last - first) / 1000) : 0;
 }

@@ -7,7 +7,7 @@ import { isRunningTask, readSwarmState, taskName, type SwarmState } from '../ins
 import { runningTaskContainers, type TaskContainer } from '../topology/tasks.js';
 import { runProbeClient, type ProbeRequestOptions } from './probe-client.js';
 import { probePort } from './probe-image.js';
-import type { ProbeRecord } from './probe-records.js';
+import { clientRate, type ProbeRecord } from './probe-records.js';
 import { defaultSpreadOptions, judgeSpread, type SpreadOptions, type SpreadVerdict } from './spread-statistics.js';
 
 export interface SpreadRequest {
@@ -51,7 +51,9 @@ export interface SpreadMeasurement {
   expected: Record<string, number>;
   verdict: SpreadVerdict;
   records: ProbeRecord[];
+  /** Wall time of the traffic step, docker exec of the client included. */
   durationMs: number;
+  /** What the client itself sustained, first request start to last request end (see clientRate). */
   requestsPerSecond: number;
 }
 
@@ -120,6 +122,6 @@ export async function measureSpread(cluster: Cluster, request: SpreadRequest, lo
     verdict: judgeSpread(records, weights, request.statistics),
     records,
     durationMs,
-    requestsPerSecond: records.length / (durationMs / 1000),
+    requestsPerSecond: clientRate(records),
   };
 }

@@ -55,9 +55,9 @@ describe('judging a spread', () => {
     let i = 0;
     const out: ProbeRecord[] = [];
     for (const [task, n] of Object.entries(counts)) {
-      for (let k = 0; k < n; k++) out.push({ i: i++, ok: true, ms: 2 + (k % 5), to: '10.0.1.5', reply: { hostname: 'h', service: 'api', task: `${task}.abc`, slot: '1', node: 'n', addresses: [] } });
+      for (let k = 0; k < n; k++) out.push({ i, at: 2 * i++, ok: true, ms: 2 + (k % 5), to: '10.0.1.5', reply: { hostname: 'h', service: 'api', task: `${task}.abc`, slot: '1', node: 'n', addresses: [] } });
     }
-    return [...out, ...extra.map((e) => ({ i: i++, ok: false, ms: 5000, to: '10.0.1.5', ...e }))];
+    return [...out, ...extra.map((e) => ({ i, at: 2 * i++, ok: false, ms: 5000, to: '10.0.1.5', ...e }))];
   };
   const equal = new Map([['api.1', 1], ['api.2', 1], ['api.3', 1]]);
 

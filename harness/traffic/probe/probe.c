@@ -148,6 +148,9 @@ static long total = 100, next_index = 0;
 static int timeout_ms = 5000, keepalive = 0, resolve_each = 0;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sockaddr_in resolved;
+/* When the first request started: each record says when its request started relative to it ("at"), so the
+   client's own rate can be told apart from the time docker exec takes to start it. */
+static double client_start;
 
 static double now_ms(void) {
   struct timespec ts;
@@ -230,10 +233,10 @@ static void *client_worker(void *arg) {
     if (exchange(fd, deadline, body, sizeof body, err, sizeof err) == 0) ok = 1;
     if (!ok || !keepalive) { close(fd); fd = -1; }
   report:;
-    double ms = now_ms() - start;
+    double ms = now_ms() - start, at = start - client_start;
     pthread_mutex_lock(&lock);
-    if (ok) printf("{\"i\":%ld,\"ok\":true,\"ms\":%.3f,\"to\":\"%s\",\"reply\":%s}\n", i, ms, ip, body);
-    else printf("{\"i\":%ld,\"ok\":false,\"ms\":%.3f,\"to\":\"%s\",\"error\":\"%s\"}\n", i, ms, ip, err);
+    if (ok) printf("{\"i\":%ld,\"at\":%.3f,\"ok\":true,\"ms\":%.3f,\"to\":\"%s\",\"reply\":%s}\n", i, at, ms, ip, body);
+    else printf("{\"i\":%ld,\"at\":%.3f,\"ok\":false,\"ms\":%.3f,\"to\":\"%s\",\"error\":\"%s\"}\n", i, at, ms, ip, err);
     pthread_mutex_unlock(&lock);
   }
   if (fd >= 0) close(fd);
@@ -266,6 +269,7 @@ static int get(int argc, char **argv) {
   char err[160];
   if (!resolve_each && resolve(&resolved, err, sizeof err) < 0) { fprintf(stderr, "probe get: %s: %s\n", target_host, err); return 1; }
   setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+  client_start = now_ms();
   pthread_t threads[256];
   for (int t = 0; t < concurrency; t++) pthread_create(&threads[t], NULL, client_worker, NULL);
   for (int t = 0; t < concurrency; t++) pthread_join(threads[t], NULL);
