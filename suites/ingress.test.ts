@@ -1,7 +1,7 @@
 import { createLogger } from '../harness/core/log.js';
 import { injectLbFault, type LbFault } from '../harness/faults/lb-faults.js';
+import { spreadTarget } from '../harness/run/run-pipeline.js';
 import type { Lab } from '../harness/topology/lab.js';
-import { runningTaskContainers } from '../harness/topology/tasks.js';
 import { defaultSpreadRequest, measureSpread } from '../harness/traffic/spread.js';
 import { checkLab, deploySuiteLab, deployTimeoutMs } from './suite-lab.js';
 
@@ -33,12 +33,10 @@ describe('ingress: api published through the routing mesh', () => {
 
   it('spreads requests to another node\'s published port over every api replica', async () => {
     if (!lab) throw new Error('lab not deployed');
-    const [client] = await runningTaskContainers(lab.cluster, 'web');
-    // Through another node, so the request leaves the client's node and enters the mesh there.
-    const entry = lab.cluster.nodes.find((n) => n.hostname !== client?.node.hostname);
-    if (!entry) throw new Error('no node besides the client node');
-    const m = await measureSpread(lab.cluster, defaultSpreadRequest('web', `${entry.address}:${publishedPort}`, 300, 'api'), log);
-    log.info(`mesh spread via ${entry.hostname}: ${m.verdict.replicas.map((r) => `${r.replica} ${r.count}`).join(', ')}, p=${m.verdict.pValue.toPrecision(3)}`);
+    // Through another node than the client's, so the requests leave it and enter the mesh there.
+    const to = await spreadTarget(lab.cluster, { check: 'spread.api.mesh', from: 'web', service: 'api', meshPort: publishedPort });
+    const m = await measureSpread(lab.cluster, defaultSpreadRequest('web', to, 300, 'api'), log);
+    log.info(`mesh spread via ${to}: ${m.verdict.replicas.map((r) => `${r.replica} ${r.count}`).join(', ')}, p=${m.verdict.pValue.toPrecision(3)}`);
     expect(m.verdict.errors).toEqual({});
     expect(m.verdict.silent).toEqual([]);
     expect(m.verdict.replicas).toHaveLength(3);

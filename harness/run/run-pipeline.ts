@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Cluster } from '../cluster/cluster.js';
 import { collectLogs } from '../cluster/collect-logs.js';
 import { evaluateDataplane, snapshotDataplane } from '../checks/dataplane.js';
 import { errorMessage } from '../core/errors.js';
@@ -13,7 +14,9 @@ import { writeJunit } from '../report/junit.js';
 import { failureReason, formatSpread, writeSpreadArtifacts } from '../report/spread-report.js';
 import { deployLab, type Lab } from '../topology/lab.js';
 import { loadTopology } from '../topology/load-topology.js';
+import { runningTaskContainers } from '../topology/tasks.js';
 import type { Topology } from '../topology/topology.js';
+import { probePort } from '../traffic/probe-image.js';
 import { defaultSpreadRequest, measureSpread } from '../traffic/spread.js';
 import { applyFilter, outcomeOfCheck, parseTestFilter, selected, type Outcome, type TestFilter } from './outcome.js';
 
@@ -35,15 +38,40 @@ export interface RunSummary {
   passed: boolean;
 }
 
-/** Each VIP service reached from a probe service that shares a network with it: the spread tests of a run. */
-export function spreadPairs(topology: Topology): { from: string; to: string }[] {
-  const clients = topology.services.filter((s) => s.image === undefined && s.replicas !== 0);
-  return topology.services
-    .filter((s) => s.endpointMode === 'vip' && s.image === undefined && s.replicas !== 0)
-    .flatMap((target) => {
-      const client = clients.find((c) => c !== target && c.networks.some((n) => target.networks.includes(n)));
-      return client ? [{ from: client.name, to: target.name }] : [];
-    });
+/** One spread test of a run: requests from a probe service to a service, by its name or through the routing mesh. */
+export interface SpreadPlan {
+  check: string;
+  from: string;
+  service: string;
+  /** A port published in ingress mode: entered on another node's address, so the requests cross the mesh. */
+  meshPort?: number;
+}
+
+/**
+ * The spread tests of a run: each probe service (vip or dnsrr) reached by name
+ * from a probe service on a shared network, and each port it publishes through
+ * the routing mesh, from any other probe service.
+ */
+export function spreadPlans(topology: Topology): SpreadPlan[] {
+  const probes = topology.services.filter((s) => s.image === undefined && s.replicas !== 0);
+  return probes.flatMap((target) => {
+    const byName = probes.find((c) => c !== target && c.networks.some((n) => target.networks.includes(n)));
+    const meshClient = probes.find((c) => c !== target);
+    return [
+      ...(byName ? [{ check: `spread.${target.name}`, from: byName.name, service: target.name }] : []),
+      ...target.ports
+        .filter((p) => p.mode === 'ingress' && p.protocol === 'tcp' && p.target === probePort && meshClient)
+        .map((p) => ({ check: `spread.${target.name}.mesh-${p.published}`, from: meshClient?.name ?? '', service: target.name, meshPort: p.published })),
+    ];
+  });
+}
+
+/** Where a plan's requests go: the service name, or another node's address and the published port. */
+export async function spreadTarget(cluster: Cluster, plan: SpreadPlan): Promise<string> {
+  if (plan.meshPort === undefined) return plan.service;
+  const [client] = await runningTaskContainers(cluster, plan.from);
+  const entry = cluster.nodes.find((n) => n.hostname !== client?.node.hostname) ?? cluster.leader;
+  return `${entry.address}:${plan.meshPort}`;
 }
 
 /**
@@ -88,19 +116,20 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
       process.stdout.write(`${formatCheckResults(results.filter((r) => selected(filter, r.check)))}\n\n`);
     });
     await stage('spread', async () => {
-      for (const pair of spreadPairs(topology)) {
-        const check = `spread.${pair.to}`;
+      for (const plan of spreadPlans(topology)) {
+        const { check } = plan;
         if (!selected(filter, check)) {
-          outcomes.push({ stage: 'spread', check, subject: `${pair.from} -> ${pair.to}`, status: 'skip', message: 'not selected by --test' });
+          outcomes.push({ stage: 'spread', check, subject: `${plan.from} -> ${plan.service}`, status: 'skip', message: 'not selected by --test' });
           continue;
         }
-        const m = await measureSpread(deployed.cluster, defaultSpreadRequest(pair.from, pair.to, options.requests), log);
-        await writeSpreadArtifacts(m, options.artifactsDir, `spread-${pair.to}`);
+        const to = await spreadTarget(deployed.cluster, plan);
+        const m = await measureSpread(deployed.cluster, defaultSpreadRequest(plan.from, to, options.requests, plan.service), log);
+        await writeSpreadArtifacts(m, options.artifactsDir, check.replace(/\./g, '-'));
         process.stdout.write(`${formatSpread(m)}\n\n`);
         outcomes.push({
           stage: 'spread',
           check,
-          subject: `${pair.from} -> ${pair.to} (${m.verdict.answered} answers over ${m.verdict.replicas.length} replicas, p = ${m.verdict.pValue.toPrecision(3)})`,
+          subject: `${plan.from} -> ${to} (${m.verdict.answered} answers over ${m.verdict.replicas.length} replicas, p = ${m.verdict.pValue.toPrecision(3)})`,
           status: m.verdict.pass ? 'pass' : 'fail',
           message: m.verdict.pass ? `p = ${m.verdict.pValue.toPrecision(3)}` : failureReason(m),
         });

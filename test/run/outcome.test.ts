@@ -1,6 +1,6 @@
 import { ConfigError } from '../../harness/core/errors.js';
 import { applyFilter, parseTestFilter, selected, type Outcome } from '../../harness/run/outcome.js';
-import { spreadPairs } from '../../harness/run/run-pipeline.js';
+import { spreadPlans } from '../../harness/run/run-pipeline.js';
 import { loadTopology } from '../../harness/topology/load-topology.js';
 
 describe('--test filters', () => {
@@ -25,17 +25,33 @@ describe('--test filters', () => {
   });
 });
 
-describe('spread pairs of the shipped topologies', () => {
-  it('tests each VIP service from a probe service on a shared network', async () => {
-    expect(spreadPairs(await loadTopology('topologies/web-api.yaml'))).toEqual([
-      { from: 'api', to: 'web' },
-      { from: 'web', to: 'api' },
+describe('spread tests of the shipped topologies', () => {
+  const plans = async (file: string) => spreadPlans(await loadTopology(file));
+
+  it('tests each probe service by name from a probe service on a shared network', async () => {
+    expect(await plans('topologies/web-api.yaml')).toEqual([
+      { check: 'spread.web', from: 'api', service: 'web' },
+      { check: 'spread.api', from: 'web', service: 'api' },
     ]);
-    expect(spreadPairs(await loadTopology('topologies/web-api-dnsrr.yaml'))).toEqual([{ from: 'api', to: 'web' }]);
-    expect(spreadPairs(await loadTopology('topologies/multi-network.yaml'))).toEqual([
-      { from: 'api', to: 'web' },
-      { from: 'api', to: 'worker' },
-      { from: 'web', to: 'api' },
+    expect(await plans('topologies/multi-network.yaml')).toEqual([
+      { check: 'spread.web', from: 'api', service: 'web' },
+      { check: 'spread.worker', from: 'api', service: 'worker' },
+      { check: 'spread.api', from: 'web', service: 'api' },
+    ]);
+  });
+
+  it('tests a dnsrr service by name too (the client resolves it before every request)', async () => {
+    expect(await plans('topologies/web-api-dnsrr.yaml')).toEqual([
+      { check: 'spread.web', from: 'api', service: 'web' },
+      { check: 'spread.api', from: 'web', service: 'api' },
+    ]);
+  });
+
+  it('tests a port published through the routing mesh from another probe service', async () => {
+    expect(await plans('topologies/ingress.yaml')).toEqual([
+      { check: 'spread.web', from: 'api', service: 'web' },
+      { check: 'spread.api', from: 'web', service: 'api' },
+      { check: 'spread.api.mesh-8080', from: 'web', service: 'api', meshPort: 8080 },
     ]);
   });
 });
