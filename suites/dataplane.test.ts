@@ -2,27 +2,21 @@ import { evaluateDataplane, type DataplaneSnapshot } from '../harness/checks/dat
 import type { CheckResult } from '../harness/checks/check-result.js';
 import { createLogger } from '../harness/core/log.js';
 import { injectLbFault, type LbFault } from '../harness/faults/lb-faults.js';
-import type { Lab } from '../harness/topology/lab.js';
 import { suiteNodeImage } from './shared-engine.js';
-import { checkLab, deploySuiteLab, deployTimeoutMs } from './suite-lab.js';
+import { checkLab, labPerSuite } from './suite-lab.js';
 
 // The dataplane checks against a live web-api: clean on a healthy cluster,
 // and each fault written into a node's lb namespace is found, then clean again.
 const log = createLogger('e2e/dataplane');
 
 describe(`dataplane checks on web-api (node image ${suiteNodeImage})`, () => {
-  let lab: Lab | undefined;
+  const lab = labPerSuite('topologies/web-api.yaml', 'e2e-dp', log);
   let healthy: DataplaneSnapshot;
 
-  const failures = async (): Promise<CheckResult[]> => (await checkLab(lab)).failures;
+  const failures = async (): Promise<CheckResult[]> => (await checkLab(lab())).failures;
 
   beforeAll(async () => {
-    lab = await deploySuiteLab('topologies/web-api.yaml', 'e2e-dp', log);
-    healthy = (await checkLab(lab)).snapshot;
-  }, deployTimeoutMs);
-
-  afterAll(async () => {
-    await lab?.destroy();
+    healthy = (await checkLab(lab())).snapshot;
   }, 120_000);
 
   it('passes every check on a healthy deployment', async () => {
@@ -33,8 +27,7 @@ describe(`dataplane checks on web-api (node image ${suiteNodeImage})`, () => {
 
   /** What a fault on one node needs: its lb namespace, and the fwmarks and addresses of api and web there. */
   function target(nodeIndex: number) {
-    if (!lab) throw new Error('lab not deployed');
-    const node = lab.cluster.nodes[nodeIndex];
+    const node = lab().cluster.nodes[nodeIndex];
     const model = healthy.models.find((m) => m.node === node?.hostname);
     const backend = model?.networks.find((n) => n.network === 'backend');
     const api = backend?.services.find((s) => s.service === 'api');

@@ -1,7 +1,6 @@
 import { createLogger } from '../harness/core/log.js';
-import type { Lab } from '../harness/topology/lab.js';
 import { defaultSpreadRequest, measureSpread } from '../harness/traffic/spread.js';
-import { checkLab, deploySuiteLab, deployTimeoutMs } from './suite-lab.js';
+import { checkLab, labPerSuite } from './suite-lab.js';
 
 // web-api with api in dnsrr mode: no VIP, so no MARK rule and no IPVS service
 // for api anywhere; the name resolves to exactly the running task IPs, and a
@@ -9,18 +8,10 @@ import { checkLab, deploySuiteLab, deployTimeoutMs } from './suite-lab.js';
 const log = createLogger('e2e/dnsrr');
 
 describe('web-api-dnsrr: DNS round robin instead of a VIP', () => {
-  let lab: Lab | undefined;
-
-  beforeAll(async () => {
-    lab = await deploySuiteLab('topologies/web-api-dnsrr.yaml', 'e2e-dnsrr', log);
-  }, deployTimeoutMs);
-
-  afterAll(async () => {
-    await lab?.destroy();
-  }, 120_000);
+  const lab = labPerSuite('topologies/web-api-dnsrr.yaml', 'e2e-dnsrr', log);
 
   it('passes every check; api has DNS answers but no load-balancer state', async () => {
-    const { results, failures } = await checkLab(lab);
+    const { results, failures } = await checkLab(lab());
     expect(failures).toEqual([]);
     const forApi = results.filter((r) => r.service === 'api' || r.service === 'tasks.api');
     expect(forApi.map((r) => r.check).sort()).toEqual(['dns.service-name', 'dns.tasks-name']);
@@ -29,8 +20,7 @@ describe('web-api-dnsrr: DNS round robin instead of a VIP', () => {
   }, 120_000);
 
   it('spreads requests over every api replica when each request resolves the name again', async () => {
-    if (!lab) throw new Error('lab not deployed');
-    const m = await measureSpread(lab.cluster, defaultSpreadRequest('web', 'api', 300), log);
+    const m = await measureSpread(lab().cluster, defaultSpreadRequest('web', 'api', 300), log);
     log.info(`dnsrr spread: ${m.verdict.replicas.map((r) => `${r.replica} ${r.count}`).join(', ')}, p=${m.verdict.pValue.toPrecision(3)}`);
     expect(m.verdict.replicas).toHaveLength(3);
     expect(m.verdict.silent).toEqual([]);

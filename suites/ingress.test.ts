@@ -1,9 +1,8 @@
 import { createLogger } from '../harness/core/log.js';
 import { injectLbFault, type LbFault } from '../harness/faults/lb-faults.js';
 import { spreadTarget } from '../harness/run/run-pipeline.js';
-import type { Lab } from '../harness/topology/lab.js';
 import { defaultSpreadRequest, measureSpread } from '../harness/traffic/spread.js';
-import { checkLab, deploySuiteLab, deployTimeoutMs } from './suite-lab.js';
+import { checkLab, labPerSuite } from './suite-lab.js';
 
 // api published on 8080 through the routing mesh: every node's ingress_sbox
 // marks the port and balances it over the api tasks. Traffic from the web task
@@ -13,29 +12,20 @@ const log = createLogger('e2e/ingress');
 const publishedPort = 8080;
 
 describe('ingress: api published through the routing mesh', () => {
-  let lab: Lab | undefined;
-
-  beforeAll(async () => {
-    lab = await deploySuiteLab('topologies/ingress.yaml', 'e2e-ingress', log);
-  }, deployTimeoutMs);
-
-  afterAll(async () => {
-    await lab?.destroy();
-  }, 120_000);
+  const lab = labPerSuite('topologies/ingress.yaml', 'e2e-ingress', log);
 
   it('passes every check, with the port mark and backends on every node', async () => {
-    const { results, failures } = await checkLab(lab);
+    const { results, failures } = await checkLab(lab());
     expect(failures).toEqual([]);
     for (const check of ['ingress.port-mark', 'ingress.backends']) {
-      expect(results.filter((r) => r.check === check).map((r) => r.node).sort()).toEqual(lab?.cluster.nodes.map((n) => n.hostname).sort());
+      expect(results.filter((r) => r.check === check).map((r) => r.node).sort()).toEqual(lab().cluster.nodes.map((n) => n.hostname).sort());
     }
   }, 120_000);
 
   it('spreads requests to another node\'s published port over every api replica', async () => {
-    if (!lab) throw new Error('lab not deployed');
     // Through another node than the client's, so the requests leave it and enter the mesh there.
-    const to = await spreadTarget(lab.cluster, { check: 'spread.api.mesh', from: 'web', service: 'api', meshPort: publishedPort });
-    const m = await measureSpread(lab.cluster, defaultSpreadRequest('web', to, 300, 'api'), log);
+    const to = await spreadTarget(lab().cluster, { check: 'spread.api.mesh', from: 'web', service: 'api', meshPort: publishedPort });
+    const m = await measureSpread(lab().cluster, defaultSpreadRequest('web', to, 300, 'api'), log);
     log.info(`mesh spread via ${to}: ${m.verdict.replicas.map((r) => `${r.replica} ${r.count}`).join(', ')}, p=${m.verdict.pValue.toPrecision(3)}`);
     expect(m.verdict.errors).toEqual({});
     expect(m.verdict.silent).toEqual([]);
@@ -45,9 +35,8 @@ describe('ingress: api published through the routing mesh', () => {
 
   /** The ingress_sbox state of one node: the mark of the published port and the api tasks' ingress addresses. */
   async function meshTarget(nodeIndex: number) {
-    if (!lab) throw new Error('lab not deployed');
-    const node = lab.cluster.nodes[nodeIndex];
-    const model = (await checkLab(lab)).snapshot.models.find((m) => m.node === node?.hostname);
+    const node = lab().cluster.nodes[nodeIndex];
+    const model = (await checkLab(lab())).snapshot.models.find((m) => m.node === node?.hostname);
     const rule = model?.ingress?.markRules.find((r) => r.chain === 'PREROUTING' && r.dport === publishedPort);
     const pool = model?.ingress?.ipvs.find((s) => s.protocol === 'FWM' && s.fwmark === rule?.mark);
     if (!node || !rule || !pool?.reals[0]) throw new Error(`no ingress_sbox state for port ${publishedPort} on node ${nodeIndex}`);
@@ -65,11 +54,11 @@ describe('ingress: api published through the routing mesh', () => {
     const fault = await injectLbFault(t.node, 'ingress_sbox', makeFault(t), log);
     let found;
     try {
-      found = (await checkLab(lab)).failures;
+      found = (await checkLab(lab())).failures;
     } finally {
       await fault.undo();
     }
     expect(found.map((f) => [f.check, f.node, f.namespace])).toEqual([[check, t.node.hostname, 'ingress_sbox']]);
-    expect((await checkLab(lab)).failures).toEqual([]);
+    expect((await checkLab(lab())).failures).toEqual([]);
   }, 180_000);
 });

@@ -1,8 +1,7 @@
 import { createLogger } from '../harness/core/log.js';
 import { injectLbFault } from '../harness/faults/lb-faults.js';
-import type { Lab } from '../harness/topology/lab.js';
 import { defaultSpreadRequest, measureSpread } from '../harness/traffic/spread.js';
-import { checkLab, deploySuiteLab, deployTimeoutMs } from './suite-lab.js';
+import { checkLab, labPerSuite } from './suite-lab.js';
 
 // api on two overlays (front, back), web on front and worker on back: api has
 // one VIP per network, each network's lb namespace holds only that network's
@@ -11,18 +10,10 @@ import { checkLab, deploySuiteLab, deployTimeoutMs } from './suite-lab.js';
 const log = createLogger('e2e/multi-network');
 
 describe('multi-network: api on two overlays, a client on each', () => {
-  let lab: Lab | undefined;
-
-  beforeAll(async () => {
-    lab = await deploySuiteLab('topologies/multi-network.yaml', 'e2e-multinet', log);
-  }, deployTimeoutMs);
-
-  afterAll(async () => {
-    await lab?.destroy();
-  }, 120_000);
+  const lab = labPerSuite('topologies/multi-network.yaml', 'e2e-multinet', log);
 
   it('passes every check; api has a distinct VIP and pool on each network', async () => {
-    const { snapshot, results, failures } = await checkLab(lab);
+    const { snapshot, results, failures } = await checkLab(lab());
     expect(failures).toEqual([]);
     const apiBackends = results.filter((r) => r.check === 'lb.backends' && r.service === 'api');
     expect(new Set(apiBackends.map((r) => r.network))).toEqual(new Set(['front', 'back']));
@@ -35,8 +26,7 @@ describe('multi-network: api on two overlays, a client on each', () => {
     ['web', 'front'],
     ['worker', 'back'],
   ])('spreads requests from %s over both api replicas through the %s VIP', async (from) => {
-    if (!lab) throw new Error('lab not deployed');
-    const m = await measureSpread(lab.cluster, defaultSpreadRequest(from, 'api', 300), log);
+    const m = await measureSpread(lab().cluster, defaultSpreadRequest(from, 'api', 300), log);
     log.info(`${from} -> api: ${m.verdict.replicas.map((r) => `${r.replica} ${r.count}`).join(', ')}, p=${m.verdict.pValue.toPrecision(3)}`);
     expect(m.verdict.errors).toEqual({});
     expect(m.verdict.silent).toEqual([]);
@@ -45,8 +35,7 @@ describe('multi-network: api on two overlays, a client on each', () => {
   }, 180_000);
 
   it("finds api's back address put into front's pool, and is clean once it is undone", async () => {
-    if (!lab) throw new Error('lab not deployed');
-    const { snapshot } = await checkLab(lab);
+    const { snapshot } = await checkLab(lab());
     // A node where both networks exist, so front's lb namespace is there to break.
     const model = snapshot.models.find((m) => ['front', 'back'].every((n) => m.networks.some((v) => v.network === n && v.locations.length > 0)));
     const front = model?.networks.find((n) => n.network === 'front');
@@ -54,16 +43,16 @@ describe('multi-network: api on two overlays, a client on each', () => {
     const frontApi = front?.services.find((s) => s.service === 'api');
     const backIp = back?.services.find((s) => s.service === 'api')?.expected[0]?.ip;
     const namespace = front?.locations[0]?.namespace;
-    const node = lab.cluster.nodes.find((n) => n.hostname === model?.node);
+    const node = lab().cluster.nodes.find((n) => n.hostname === model?.node);
     if (!node || !frontApi?.fwmark || !backIp || !namespace) throw new Error('no node holds lb state for both networks');
     const fault = await injectLbFault(node, namespace, { kind: 'extra-real-server', fwmark: frontApi.fwmark, ip: backIp }, log);
     let found;
     try {
-      found = (await checkLab(lab)).failures;
+      found = (await checkLab(lab())).failures;
     } finally {
       await fault.undo();
     }
     expect(found.filter((f) => f.check === 'lb.backends').map((f) => [f.node, f.network, f.service, f.seen])).toEqual([[node.hostname, 'front', 'api', `missing none; stale ${backIp}`]]);
-    expect((await checkLab(lab)).failures).toEqual([]);
+    expect((await checkLab(lab())).failures).toEqual([]);
   }, 180_000);
 });

@@ -1,10 +1,9 @@
 import { snapshotDataplane } from '../harness/checks/dataplane.js';
 import { createLogger } from '../harness/core/log.js';
 import { injectLbFault } from '../harness/faults/lb-faults.js';
-import type { Lab } from '../harness/topology/lab.js';
 import type { Topology } from '../harness/topology/topology.js';
 import { defaultSpreadRequest, measureSpread } from '../harness/traffic/spread.js';
-import { deploySuiteLab, deployTimeoutMs } from './suite-lab.js';
+import { labPerSuite } from './suite-lab.js';
 
 // Request spread through the api VIP (3 replicas) from the web task: a healthy
 // round robin passes; one real server's weight raised to 3 in the client
@@ -15,20 +14,11 @@ const log = createLogger('e2e/spread');
 const request = defaultSpreadRequest('web', 'api', 600);
 
 describe('spread of 600 requests from web over 3 api replicas', () => {
-  let lab: Lab | undefined;
-
-  beforeAll(async () => {
-    const threeApis = (t: Topology): Topology => ({ ...t, services: t.services.map((s) => (s.name === 'api' ? { ...s, replicas: 3 } : s)) });
-    lab = await deploySuiteLab('topologies/web-api.yaml', 'e2e-spread', log, threeApis);
-  }, deployTimeoutMs);
-
-  afterAll(async () => {
-    await lab?.destroy();
-  }, 120_000);
+  const threeApis = (t: Topology): Topology => ({ ...t, services: t.services.map((s) => (s.name === 'api' ? { ...s, replicas: 3 } : s)) });
+  const lab = labPerSuite('topologies/web-api.yaml', 'e2e-spread', log, threeApis);
 
   it('every replica answers and the spread test passes', async () => {
-    if (!lab) throw new Error('lab not deployed');
-    const m = await measureSpread(lab.cluster, request, log);
+    const m = await measureSpread(lab().cluster, request, log);
     log.info(`600 requests in ${(m.durationMs / 1000).toFixed(1)} s (${m.requestsPerSecond.toFixed(0)} req/s): ${m.verdict.replicas.map((r) => `${r.replica} ${r.count}`).join(', ')}, p=${m.verdict.pValue.toPrecision(3)}`);
     expect(m.verdict.replicas).toHaveLength(3);
     expect(m.verdict.silent).toEqual([]);
@@ -37,10 +27,9 @@ describe('spread of 600 requests from web over 3 api replicas', () => {
   }, 180_000);
 
   it('fails, naming the replica, when its weight is raised to 3 (wrr) on the client node; passes once restored', async () => {
-    if (!lab) throw new Error('lab not deployed');
-    const before = await measureSpread(lab.cluster, { ...request, requests: 30 }, log);
-    const clientNode = lab.cluster.node(before.clientNode);
-    const model = (await snapshotDataplane(lab.cluster)).models.find((m) => m.node === clientNode.hostname);
+    const before = await measureSpread(lab().cluster, { ...request, requests: 30 }, log);
+    const clientNode = lab().cluster.node(before.clientNode);
+    const model = (await snapshotDataplane(lab().cluster)).models.find((m) => m.node === clientNode.hostname);
     const backend = model?.networks.find((n) => n.network === 'backend');
     const api = backend?.services.find((s) => s.service === 'api');
     const victim = api?.expected[0];
@@ -48,7 +37,7 @@ describe('spread of 600 requests from web over 3 api replicas', () => {
     if (!api?.fwmark || !victim || !namespace) throw new Error('no lb state for api on the client node');
     const fault = await injectLbFault(clientNode, namespace, { kind: 'skew-weight', fwmark: api.fwmark, ip: victim.ip, weight: 3 }, log);
     try {
-      const skewed = await measureSpread(lab.cluster, request, log);
+      const skewed = await measureSpread(lab().cluster, request, log);
       expect(skewed.verdict.pass).toBe(false);
       const heaviest = skewed.verdict.replicas.reduce((a, b) => (b.deviation > a.deviation ? b : a));
       expect(heaviest.replica).toBe(victim.task);
@@ -56,7 +45,7 @@ describe('spread of 600 requests from web over 3 api replicas', () => {
     } finally {
       await fault.undo();
     }
-    const restored = await measureSpread(lab.cluster, request, log);
+    const restored = await measureSpread(lab().cluster, request, log);
     expect(restored.verdict.pass).toBe(true);
   }, 300_000);
 });
