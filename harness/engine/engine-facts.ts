@@ -37,7 +37,7 @@ export async function proveIpvs(docker: Docker, image: string): Promise<IpvsProo
     HostConfig: { Privileged: true, Binds: ['/lib/modules:/lib/modules:ro'], NetworkMode: 'none' },
   });
   try {
-    await container.start();
+    await withDeadline('the IPVS proof container to start', 60_000, container.start());
     const { StatusCode } = await withDeadline('the IPVS proof container to exit', 60_000, container.wait());
     const { stdout, stderr } = demuxDockerStream(await container.logs({ stdout: true, stderr: true }));
     const output = `${stdout}${stderr}`.trim();

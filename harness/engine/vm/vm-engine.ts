@@ -114,7 +114,10 @@ export class VmEngineProvider implements EngineProvider {
       '-m', `${this.options.memoryMb ?? 6144}M`,
       '-kernel', disk.kernel,
       '-initrd', disk.initrd,
-      '-append', 'root=/dev/vda rw console=ttyS0 init=/sbin/swarmlab-init',
+      // cgroup.memory=nokmem: the first memory cgroup (the first container) would otherwise switch on
+      // kmem accounting, patching every slab allocation site at once; under multi-threaded TCG that
+      // live-patch has hung both vCPUs in kmem_cache_alloc ("soft lockup ... [runc]", console.log).
+      '-append', 'root=/dev/vda rw console=ttyS0 cgroup.memory=nokmem init=/sbin/swarmlab-init',
       '-drive', `file=${overlay},if=virtio,format=qcow2,cache=unsafe`,
       // The Docker API is unauthenticated: forward it from loopback only, never 0.0.0.0.
       '-nic', `user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:${port}-:2375`,
@@ -211,8 +214,11 @@ export class VmEngine implements RunningEngine {
     }
   }
 
-  facts(): Promise<EngineFacts> {
-    return engineFacts('vm', this.name, this.dockerHost, this.state.probeImage);
+  async facts(): Promise<EngineFacts> {
+    const facts = await engineFacts('vm', this.name, this.dockerHost, this.state.probeImage);
+    // A failed proof in our own VM is a VM problem (a stuck kernel, say), not a missing module: show its console.
+    if (!facts.ipvs) return { ...facts, ipvsDetail: `${facts.ipvsDetail}\n--- last console lines (${this.state.consoleLog}) ---\n${await this.consoleTail()}` };
+    return facts;
   }
 
   async stop(): Promise<void> {
