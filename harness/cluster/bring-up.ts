@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import pRetry from 'p-retry';
@@ -6,7 +7,6 @@ import { cleanupOnInterrupt } from '../core/interrupt.js';
 import { labels } from '../core/labels.js';
 import type { Logger } from '../core/log.js';
 import { waitFor } from '../core/wait.js';
-import { demuxDockerStream } from '../engine/docker-stream.js';
 import { dockerClient } from '../engine/engine-facts.js';
 import type { RunningEngine } from '../engine/engine.js';
 import { resolveNodeImage } from '../images/node-image-ref.js';
@@ -93,6 +93,14 @@ async function startNode(docker: Docker, cluster: string, node: NodeSpec, image:
   // (not vfs), and clean-up finds the volume by label even after a crash.
   const volume = `${name}-docker`;
   await docker.createVolume({ Name: volume, Labels: { ...nodeLabels, [labels.kind]: 'volume' } });
+  // testcontainers removes a container whose wait fails, logs and all: keep
+  // the last lines as they arrive, for the error.
+  const recent: string[] = [];
+  const keepRecent = (stream: Readable) =>
+    stream.on('data', (chunk: string | Buffer) => {
+      recent.push(...String(chunk).split('\n').filter((l) => l.trim() !== ''));
+      recent.splice(0, Math.max(0, recent.length - 15));
+    });
   try {
     return await new GenericContainer(image)
       .withName(name)
@@ -101,21 +109,13 @@ async function startNode(docker: Docker, cluster: string, node: NodeSpec, image:
       .withLabels(nodeLabels)
       .withNetworkMode(networkName(cluster))
       .withBindMounts([{ source: volume, target: '/var/lib/docker', mode: 'rw' }])
+      .withLogConsumer(keepRecent)
       .withWaitStrategy(Wait.forLogMessage(/API listen on \/var\/run\/docker\.sock/))
       .withStartupTimeout(timeoutMs)
       .start();
   } catch (error) {
-    const tail = await logTail(docker, name);
+    const tail = recent.join('\n') || '(the node printed nothing)';
     throw new SwarmlabError('node-start', `node ${cluster}-${node.id} (${image}): its inner Docker engine did not start: ${errorMessage(error)}\n--- last log lines ---\n${tail}`, { node: node.id }, { cause: error });
-  }
-}
-
-async function logTail(docker: Docker, name: string): Promise<string> {
-  try {
-    const { stdout, stderr } = demuxDockerStream(await docker.getContainer(name).logs({ stdout: true, stderr: true, tail: 15 }));
-    return `${stdout}${stderr}`.trim();
-  } catch (error) {
-    return `(no logs: ${errorMessage(error)})`;
   }
 }
 

@@ -28,11 +28,15 @@ export async function leftoversOf(docker: Docker, cluster: string): Promise<stri
  * network are in use until then.
  */
 export async function teardownByLabel(docker: Docker, log: Logger, cluster?: string): Promise<TeardownReport> {
+  // Something else may remove an object first (testcontainers removes a node whose start failed): gone is done.
+  const removing = (what: string) => (e: unknown) => {
+    if ((e as { statusCode?: number }).statusCode !== 404) log.warn(`remove ${what}: ${String(e)}`);
+  };
   const { containers } = await labelledObjects(docker, cluster);
-  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch((e: unknown) => log.warn(`remove container ${c.Names[0]}: ${String(e)}`))));
+  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(removing(`container ${c.Names[0]}`))));
   const { volumes, networks } = await labelledObjects(docker, cluster);
-  await Promise.all(volumes.map((v) => docker.getVolume(v.Name).remove().catch((e: unknown) => log.warn(`remove volume ${v.Name}: ${String(e)}`))));
-  await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove().catch((e: unknown) => log.warn(`remove network ${n.Name}: ${String(e)}`))));
+  await Promise.all(volumes.map((v) => docker.getVolume(v.Name).remove().catch(removing(`volume ${v.Name}`))));
+  await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove().catch(removing(`network ${n.Name}`))));
   const report = { containers: containers.length, volumes: volumes.length, networks: networks.length };
   log.info(`removed ${report.containers} containers, ${report.volumes} volumes, ${report.networks} networks${cluster ? ` of cluster "${cluster}"` : ''}`);
   return report;
