@@ -1,5 +1,5 @@
 import type { DnsAnswer } from '../inspect/dns-view.js';
-import { isRunningTask, type SwarmService, type SwarmState } from '../inspect/swarm-state.js';
+import { runningTaskIps, type SwarmService, type SwarmState } from '../inspect/swarm-state.js';
 import type { CheckDefinition, CheckResult } from './check-result.js';
 
 export const dnsChecks: readonly CheckDefinition[] = [
@@ -15,9 +15,7 @@ function expectedOn(swarm: SwarmState, service: SwarmService, networkId: string,
     const vip = service.vips.find((v) => v.networkId === networkId)?.address;
     return vip ? [vip] : [];
   }
-  return swarm.tasks
-    .filter((t) => t.serviceId === service.id && isRunningTask(t))
-    .flatMap((t) => t.addresses.filter((a) => a.networkId === networkId).map((a) => a.address));
+  return runningTaskIps(swarm, service.id, networkId);
 }
 
 export function runDnsChecks(answers: readonly DnsAnswer[], swarm: SwarmState): CheckResult[] {

@@ -1,5 +1,5 @@
 import type { NodeLbModel } from '../inspect/lb-model.js';
-import { isRunningTask, type SwarmState } from '../inspect/swarm-state.js';
+import { runningTaskIps, type SwarmState } from '../inspect/swarm-state.js';
 import type { CheckDefinition, CheckResult } from './check-result.js';
 
 export const ingressChecks: readonly CheckDefinition[] = [
@@ -27,11 +27,7 @@ export function runIngressChecks(model: NodeLbModel, swarm: SwarmState): CheckRe
       if (!rule || !sbox) continue;
       const ipvs = sbox.ipvs.find((s) => s.protocol === 'FWM' && s.fwmark === rule.mark);
       const active = new Set((ipvs?.reals ?? []).filter((r) => r.weight > 0).map((r) => r.address));
-      const expected = new Set(
-        swarm.tasks
-          .filter((t) => t.serviceId === service.id && isRunningTask(t))
-          .flatMap((t) => t.addresses.filter((a) => a.networkId === ingressNetwork?.networkId).map((a) => a.address)),
-      );
+      const expected = new Set(runningTaskIps(swarm, service.id, ingressNetwork?.networkId));
       const missing = [...expected].filter((ip) => !active.has(ip)).sort();
       const stale = [...active].filter((ip) => !expected.has(ip)).sort();
       results.push({

@@ -55,6 +55,13 @@ export function taskName(service: SwarmService, task: SwarmTask): string {
   return `${service.name}.${task.slot || task.nodeId}`;
 }
 
+/** The addresses on one network of a service's tasks that Swarm wants running and that run. */
+export function runningTaskIps(swarm: SwarmState, serviceId: string, networkId: string | undefined): string[] {
+  return swarm.tasks
+    .filter((t) => t.serviceId === serviceId && isRunningTask(t))
+    .flatMap((t) => t.addresses.filter((a) => a.networkId === networkId).map((a) => a.address));
+}
+
 /** Tasks Swarm wants running that are running. */
 export function isRunningTask(task: SwarmTask): boolean {
   return task.state === 'running' && task.desiredState === 'running';
