@@ -24,6 +24,8 @@ export interface SwarmTask {
   nodeId: string;
   state: string;
   desiredState: string;
+  /** The task's container on its node; empty until the node has created one. */
+  containerId: string;
   addresses: { networkId: string; networkName: string; address: string }[];
 }
 
@@ -118,6 +120,7 @@ export function parseSwarmState(text: string): SwarmState {
       nodeId: String(t['NodeID'] ?? ''),
       state: String(record(t['Status'])['State'] ?? ''),
       desiredState: String(t['DesiredState'] ?? ''),
+      containerId: String(record(record(t['Status'])['ContainerStatus'])['ContainerID'] ?? ''),
       addresses: attachments.flatMap((a) => {
         const network = record(record(a)['Network']);
         const networkId = String(network['ID'] ?? '');
