@@ -1,7 +1,7 @@
 import type { Cluster } from '../cluster/cluster.js';
 import { CommandError } from '../core/errors.js';
-import { execInTask, type TaskContainer } from '../topology/tasks.js';
-import { isRunningTask, taskName, type SwarmService, type SwarmState } from './swarm-state.js';
+import { execInTask, taskContainersOf, type TaskContainer } from '../topology/tasks.js';
+import type { SwarmState } from './swarm-state.js';
 
 /** What a name resolved to from inside one client task (Swarm's embedded DNS answers per network). */
 export interface DnsAnswer {
@@ -25,18 +25,6 @@ function networksOf(swarm: SwarmState, serviceId: string): string[] {
 }
 
 /**
- * A running task of the service with its container, taken from the managers'
- * state rather than asked of the nodes: under emulation every exec saved is
- * seconds off `check`.
- */
-function runningTaskFromState(cluster: Cluster, swarm: SwarmState, service: SwarmService): TaskContainer | undefined {
-  const task = swarm.tasks.find((t) => t.serviceId === service.id && isRunningTask(t) && t.containerId);
-  const hostname = swarm.nodes.find((n) => n.id === task?.nodeId)?.hostname;
-  if (!task || !hostname) return undefined;
-  return { service: service.name, taskId: task.id, taskName: taskName(service, task), node: cluster.node(hostname), containerId: task.containerId };
-}
-
-/**
  * For each overlay network, resolves every attached service's name and
  * tasks.<name> from one probe task on that network, with one exec, all
  * networks at once. The client is the probe service on the fewest networks,
@@ -50,7 +38,7 @@ export async function readDnsAnswers(cluster: Cluster, swarm: SwarmState): Promi
       const clientService = attached
         .filter((s) => s.image.startsWith('swarmlab/probe'))
         .sort((a, b) => networksOf(swarm, a.id).length - networksOf(swarm, b.id).length)[0];
-      const client = clientService && runningTaskFromState(cluster, swarm, clientService);
+      const client = clientService && taskContainersOf(cluster, swarm, clientService.name)[0];
       if (!clientService || !client) return [];
       const names = attached.flatMap((s) => [s.name, `tasks.${s.name}`]);
       const out = await resolveInTask(client, names);

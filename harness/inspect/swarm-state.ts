@@ -38,10 +38,9 @@ export interface SwarmState {
 
 export const swarmStateScript = `
 if command -v curl >/dev/null 2>&1; then
-  api() { curl -sf --unix-socket /var/run/docker.sock "http://docker$1"; echo; }
-  echo "=== nodes"; api /nodes
-  echo "=== services"; api /services
-  echo "=== tasks"; api /tasks
+  # One curl for three calls: Docker answers each with one line of JSON, in URL order.
+  curl -s --unix-socket /var/run/docker.sock http://docker/nodes http://docker/services http://docker/tasks |
+    awk 'NR == 1 { print "=== nodes" } NR == 2 { print "=== services" } NR == 3 { print "=== tasks" } { print }'
 else
   # The CLI's inspect output has the same shapes as the API's lists.
   echo "=== nodes"; docker node inspect $(docker node ls -q)

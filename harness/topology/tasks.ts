@@ -1,6 +1,7 @@
 import type { Cluster } from '../cluster/cluster.js';
 import type { ClusterNode } from '../cluster/cluster-node.js';
-import { SwarmlabError } from '../core/errors.js';
+import { CommandError } from '../core/errors.js';
+import { isRunningTask, readSwarmState, taskName, type SwarmState } from '../inspect/swarm-state.js';
 
 /** One task of a service as Swarm reports it, with the container that runs it when it runs. */
 export interface ServiceTask {
@@ -42,27 +43,43 @@ export function isRunning(task: ServiceTask): boolean {
   return task.desiredState === 'Running' && task.currentState.startsWith('Running');
 }
 
-export async function runningTaskContainers(cluster: Cluster, service: string): Promise<TaskContainer[]> {
-  const tasks = (await serviceTasks(cluster, [service])).filter(isRunning);
-  const byNode = new Map<string, ServiceTask[]>();
-  for (const task of tasks) byNode.set(task.nodeHostname, [...(byNode.get(task.nodeHostname) ?? []), task]);
-  const perNode = await Promise.all(
-    [...byNode].map(async ([hostname, nodeTasks]) => {
-      const node = cluster.node(hostname);
-      const format = '{{.ID}} {{.Label "com.docker.swarm.task.id"}}';
-      const lines = (await node.dockerCli(['ps', '--no-trunc', '--filter', `label=com.docker.swarm.service.name=${service}`, '--format', format])).trim();
-      const containerOf = new Map(lines.split('\n').filter(Boolean).map((l) => [l.split(' ')[1] ?? '', l.split(' ')[0] ?? '']));
-      return nodeTasks.map((task): TaskContainer => {
-        const id = containerOf.get(task.id);
-        if (!id) throw new SwarmlabError('task', `task ${task.name} (${task.id}) is Running on ${hostname} but has no container there`);
-        return { service, taskId: task.id, taskName: task.name, node, containerId: id };
-      });
-    }),
-  );
-  return perNode.flat();
+/** The running tasks of a service with their containers, as the managers' state has them. */
+export function taskContainersOf(cluster: Cluster, swarm: SwarmState, serviceName: string): TaskContainer[] {
+  const service = swarm.services.find((s) => s.name === serviceName);
+  if (!service) return [];
+  return swarm.tasks
+    .filter((t) => t.serviceId === service.id && isRunningTask(t) && t.containerId)
+    .flatMap((task) => {
+      const hostname = swarm.nodes.find((n) => n.id === task.nodeId)?.hostname;
+      return hostname ? [{ service: service.name, taskId: task.id, taskName: taskName(service, task), node: cluster.node(hostname), containerId: task.containerId }] : [];
+    });
 }
 
-/** Runs a command inside a task's container (the probe binary is at /probe). */
-export function execInTask(task: TaskContainer, command: readonly string[], timeoutMs?: number): Promise<string> {
-  return task.node.dockerCli(['exec', task.containerId, ...command], timeoutMs);
+/** The running tasks of a service, read with one exec on the leader (not one per node). */
+export async function runningTaskContainers(cluster: Cluster, service: string): Promise<TaskContainer[]> {
+  return taskContainersOf(cluster, await readSwarmState(cluster), service);
+}
+
+/**
+ * Runs a command in a task container's namespaces (network, mount, UTS, IPC)
+ * with nsenter from its node, rather than with a nested `docker exec`: the
+ * same resolver, addresses and files (the probe binary is at /probe), about a
+ * second less per call under emulation. The container's PID comes from the
+ * node's API through curl, or its docker CLI on images without curl.
+ */
+const nsenterTaskScript = `
+id=$1; shift
+if command -v curl >/dev/null 2>&1; then
+  pid=$(curl -s --unix-socket /var/run/docker.sock "http://docker/containers/$id/json" | grep -o '"Pid":[0-9]*' | cut -d: -f2)
+else
+  pid=$(docker inspect --format '{{.State.Pid}}' "$id")
+fi
+[ -n "$pid" ] && [ "$pid" -gt 0 ] || { echo "container $id is not running on this node" >&2; exit 125; }
+exec nsenter -t "$pid" -n -m -u -i "$@"
+`;
+
+export async function execInTask(task: TaskContainer, command: readonly string[], timeoutMs?: number): Promise<string> {
+  const result = await task.node.exec(['sh', '-c', nsenterTaskScript, 'sh', task.containerId, ...command], timeoutMs);
+  if (result.exitCode !== 0) throw new CommandError(`task ${task.taskName} on ${task.node.hostname}`, command, result.exitCode, `${result.stdout}${result.stderr}`);
+  return result.stdout;
 }
