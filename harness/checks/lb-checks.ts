@@ -65,7 +65,7 @@ function checkLocation(model: NodeLbModel, network: NetworkLbView, location: Ker
   for (const service of location.ipvs.filter((s) => s.protocol === 'FWM')) {
     for (const real of service.reals) owners.set(real.address, [...(owners.get(real.address) ?? []), service.fwmark ?? 0]);
   }
-  const shared = [...owners].filter(([, marks]) => marks.length > 1).map(([ip, marks]) => `${ip} in FWM ${marks.join(' and ')}`);
+  const shared = [...owners].filter(([, marks]) => marks.length > 1).map(([ip, marks]) => `${ip} in FWM ${marks.sort((a, b) => a - b).join(' and ')}`);
   results.push(result('lb.pool-overlap', subject, shared.length === 0, 'each real server in one pool', shared.length ? shared.join('; ') : 'no shared real servers'));
   if (!network.ingress) {
     const vips = new Set(network.services.map((s) => s.vip).filter((v): v is string => Boolean(v)));

@@ -3,7 +3,7 @@ import type { CheckResult } from '../../harness/checks/check-result.js';
 import { buildNodeModel } from '../../harness/inspect/lb-model.js';
 import { clusterFixture, type ClusterFixture } from '../fixtures/load.js';
 
-// Two captures of web-api (web 1, api 2 replicas), both in swarmlab's bookworm VM
+// Three captures of web-api (web 1, api 2 replicas), all in swarmlab's bookworm VM
 // (kernel 6.1); see test/fixtures/README.md. Fwmarks are node-local and differ
 // between the captures, so each names its own addresses and marks.
 interface Capture {
@@ -33,6 +33,15 @@ const captures: Capture[] = [
     lbNamespace: 'lb_x07cmsc1c',
     api: { vip: '10.0.1.5', fwmark: 256, tasks: ['10.0.1.6', '10.0.1.7'] },
     web: { task: '10.0.1.3', fwmark: 257 },
+    subnet: '10.0.1',
+  },
+  {
+    engine: 'a mixed cluster: Docker 26.1.5 manager (trixie), 20.10.24 workers (bookworm)',
+    dir: 'docker-26.1.5-mixed-web-api',
+    nodes: ['m1', 'w1', 'w2'],
+    lbNamespace: 'lb_clbvghfm9',
+    api: { vip: '10.0.1.5', fwmark: 257, tasks: ['10.0.1.6', '10.0.1.7'] },
+    web: { task: '10.0.1.3', fwmark: 256 },
     subnet: '10.0.1',
   },
 ];
@@ -101,7 +110,7 @@ describe.each(captures)('dataplane checks on $engine', (c) => {
   it('catches a real server of another service added to this pool', () => {
     const found = failures(evaluate(clusterFixture(dir, nodes, editLb(first, (s) => s.replace(apiPool, `$1${ipvsLine(c.web.task)}`)))));
     expect(found.map((f) => f.check).sort()).toEqual(['lb.backends', 'lb.pool-overlap']);
-    expect(found.find((f) => f.check === 'lb.pool-overlap')?.seen).toBe(`${c.web.task} in FWM ${c.api.fwmark} and ${c.web.fwmark}`);
+    expect(found.find((f) => f.check === 'lb.pool-overlap')?.seen).toBe(`${c.web.task} in FWM ${[c.api.fwmark, c.web.fwmark].sort().join(' and ')}`);
   });
 
   it('catches a weight left at 0 for a running task', () => {
