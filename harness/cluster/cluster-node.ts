@@ -2,6 +2,11 @@ import type Docker from 'dockerode';
 import { execIn, execOk, type ExecResult } from '../engine/container-exec.js';
 import type { NodeRole } from './cluster-spec.js';
 
+/** A word for sh -c, taken literally (Go templates such as {{.Task.Name}} included). */
+function shellQuote(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
 /** One Swarm node: a privileged docker-in-docker container, reached through the engine's API. */
 export class ClusterNode {
   constructor(
@@ -27,6 +32,15 @@ export class ClusterNode {
   /** Runs a command in the node and returns stdout; a non-zero exit throws with the output. */
   run(command: readonly string[], timeoutMs?: number): Promise<string> {
     return execOk(this.docker, this.containerId, command, { where: `node ${this.hostname}`, ...(timeoutMs ? { timeoutMs } : {}) });
+  }
+
+  /**
+   * Several docker CLI commands in one exec, in order, stopping at the first
+   * that fails (its error is in the CommandError's output).
+   */
+  dockerCliSequence(commands: readonly (readonly string[])[], timeoutMs?: number): Promise<string> {
+    const script = commands.map((args) => ['docker', ...args].map(shellQuote).join(' ')).join(' &&\n');
+    return this.run(['sh', '-c', script], timeoutMs);
   }
 
   /** The node's own docker CLI against its inner engine. */

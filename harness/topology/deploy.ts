@@ -13,6 +13,8 @@ export const topologyLabel = 'io.swarmlab.topology';
 export interface DeployOptions {
   /** The image of services that name none: swarmlab's probe. */
   probeRef: string;
+  /** Images every node is known to hold (side-loaded as the cluster came up): not asked of the nodes again. */
+  onNodes?: readonly string[];
   convergeTimeoutMs?: number;
 }
 
@@ -62,14 +64,19 @@ export function serviceImage(service: TopologyService, options: DeployOptions): 
  * service name resolves from the tasks that share a network with it.
  */
 export async function deployTopology(docker: Docker, cluster: Cluster, topology: Topology, options: DeployOptions, log: Logger): Promise<void> {
-  const images = [...new Set(topology.services.map((s) => serviceImage(s, options)))];
-  await log.step(`make sure ${cluster.nodes.length} nodes have ${images.join(', ')}`, async () => {
-    for (const image of images) await sideLoadImage(docker, cluster.nodes, image, log);
-  });
-  await log.step(`create ${topology.networks.length} networks and ${topology.services.length} services`, async () => {
-    for (const network of topology.networks) await cluster.leader.dockerCli(networkCreateArgs(topology, network));
-    for (const service of topology.services) await cluster.leader.dockerCli(serviceCreateArgs(topology, service, serviceImage(service, options)), 60_000);
-  });
+  const images = [...new Set(topology.services.map((s) => serviceImage(s, options)))].filter((i) => !options.onNodes?.includes(i));
+  if (images.length > 0) {
+    await log.step(`make sure ${cluster.nodes.length} nodes have ${images.join(', ')}`, async () => {
+      for (const image of images) await sideLoadImage(docker, cluster.nodes, image, log);
+    });
+  }
+  await log.step(`create ${topology.networks.length} networks and ${topology.services.length} services`, () =>
+    // One exec for all: each docker CLI start costs seconds under emulation.
+    cluster.leader.dockerCliSequence(
+      [...topology.networks.map((n) => networkCreateArgs(topology, n)), ...topology.services.map((s) => serviceCreateArgs(topology, s, serviceImage(s, options)))],
+      120_000,
+    ),
+  );
   await log.step(`wait for ${topology.name} to converge`, () => waitForConvergence(cluster, topology, options.convergeTimeoutMs ?? 180_000));
 }
 
@@ -127,10 +134,12 @@ export async function undeployTopology(cluster: Cluster, topology: Topology, log
     const services = topology.services.map((s) => s.name);
     await cluster.leader.exec(['docker', 'service', 'rm', ...services]);
     for (const network of topology.networks) {
-      await waitFor({ what: `network ${network.name} to be removable`, timeoutMs: 60_000, intervalMs: 1000 }, async () => {
-        const result = await cluster.leader.exec(['docker', 'network', 'rm', network.name]);
-        const gone = result.exitCode === 0 || /not found|No such network/i.test(result.stderr);
-        return gone ? { done: true, value: undefined } : { done: false, seen: result.stderr.trim() };
+      // Swarm removes a network asynchronously: `rm` can succeed while the name is still taken. Gone means inspect no longer finds it.
+      const script = 'docker network rm "$1" >/dev/null 2>&1; docker network inspect --format "{{.Id}}" "$1"';
+      await waitFor({ what: `network ${network.name} to be gone`, timeoutMs: 60_000, intervalMs: 1000 }, async () => {
+        const result = await cluster.leader.exec(['sh', '-c', script, 'sh', network.name]);
+        const gone = result.exitCode !== 0 && /not found|No such network/i.test(result.stderr);
+        return gone ? { done: true, value: undefined } : { done: false, seen: result.exitCode === 0 ? `still listed as ${result.stdout.trim()}` : result.stderr.trim() };
       });
     }
   });

@@ -51,7 +51,7 @@ export async function deployLab(engine: RunningEngine, topology: Topology, optio
   };
   const unregister = cleanupOnInterrupt(destroy);
   try {
-    await deployTopology(docker, cluster, topology, { probeRef: probe.ref }, log);
+    await deployTopology(docker, cluster, topology, { probeRef: probe.ref, ...(owned ? { onNodes: [probe.ref] } : {}) }, log);
   } catch (error) {
     await destroy();
     throw error;
