@@ -1,6 +1,7 @@
 import { createLogger, type Logger } from '../harness/core/log.js';
 import type { RunningEngine } from '../harness/engine/engine.js';
 import { startEngine } from '../harness/engine/select-engine.js';
+import { defaultNodeSuite, defaultVmSuite } from '../harness/images/debian-suites.js';
 
 /**
  * The suites share one embedded VM engine: the first suite boots it (or finds
@@ -9,13 +10,14 @@ import { startEngine } from '../harness/engine/select-engine.js';
  */
 export const sharedEngineName = 'e2e-suites';
 
-export const suiteNodeImage = process.env['SWARMLAB_NODE_IMAGE'] ?? 'bookworm';
+export const suiteNodeImage = process.env['SWARMLAB_NODE_IMAGE'] ?? defaultNodeSuite;
 
 export function suiteLogger(suite: string): Logger {
   return createLogger(`e2e/${suite}`);
 }
 
 export function sharedEngine(log: Logger): Promise<RunningEngine> {
-  // SWARMLAB_NODE_IMAGE runs the suites on another node image (e.g. sid for Docker 28.5.2); it is baked into the VM disk.
-  return startEngine({ choice: 'vm', name: sharedEngineName, suite: 'bookworm', nodeImages: [suiteNodeImage] }, log);
+  // SWARMLAB_NODE_IMAGE runs the suites on another node image (e.g. sid for Docker 28.5.2); it is baked into the VM disk,
+  // beside the VM suite's own (bookworm, 20.10.24), which the cluster suite's mixed-version cluster uses for its workers.
+  return startEngine({ choice: 'vm', name: sharedEngineName, suite: defaultVmSuite, nodeImages: [suiteNodeImage] }, log);
 }

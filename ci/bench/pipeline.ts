@@ -3,7 +3,7 @@
 //   npm run bench:probe    side-load of the probe image, and probe client requests/s through a VIP
 //   npm run bench:check    `check` on a 3-node web-api, repeated (and its false findings)
 //   npm run bench:spread   600 requests through the VIP measured and judged, repeated (and false alarms)
-// Add --node-image=sid to measure Docker 28.5.2 nodes (default bookworm, 20.10.24).
+// Add --node-image=bookworm (Docker 20.10.24) or sid (28.5.2) to measure other nodes (default trixie, 26.1.5).
 // Each prints a table: the engine, the machine, the node image and the numbers.
 import { cpus } from 'node:os';
 import { bringUpCluster } from '../../harness/cluster/bring-up.js';
@@ -12,6 +12,7 @@ import { evaluateDataplane, snapshotDataplane } from '../../harness/checks/datap
 import { createLogger } from '../../harness/core/log.js';
 import { dockerClient } from '../../harness/engine/engine-facts.js';
 import { startEngine } from '../../harness/engine/select-engine.js';
+import { defaultNodeSuite, defaultVmSuite } from '../../harness/images/debian-suites.js';
 import { sideLoadImage } from '../../harness/images/side-load.js';
 import { deployLab } from '../../harness/topology/lab.js';
 import { loadTopology } from '../../harness/topology/load-topology.js';
@@ -24,10 +25,9 @@ import { defaultSpreadOptions } from '../../harness/traffic/spread-statistics.js
 
 const what = process.argv[2] ?? 'check';
 const repeat = Number(process.argv.find((a) => a.startsWith('--repeat='))?.slice(9) ?? 20);
-// --node-image=sid measures Docker 28.5.2 nodes instead of the default bookworm (20.10.24).
-const nodeImage = process.argv.find((a) => a.startsWith('--node-image='))?.slice(13) ?? 'bookworm';
+const nodeImage = process.argv.find((a) => a.startsWith('--node-image='))?.slice(13) ?? defaultNodeSuite;
 const log = createLogger(`bench/${what}`);
-const engine = await startEngine({ choice: 'vm', name: 'bench', suite: 'bookworm', nodeImages: [nodeImage] }, log);
+const engine = await startEngine({ choice: 'vm', name: 'bench', suite: defaultVmSuite, nodeImages: [nodeImage] }, log);
 const docker = dockerClient(engine.dockerHost);
 const facts = await engine.facts();
 const rows: [string, string][] = [

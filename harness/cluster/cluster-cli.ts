@@ -1,3 +1,4 @@
+import { defaultNodeSuite } from '../images/debian-suites.js';
 import { Option, type Command } from 'commander';
 import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
@@ -30,7 +31,7 @@ export function registerClusterCommands(program: Command, log: Logger): void {
     .option('--name <name>', 'cluster name', 'lab')
     .addOption(new Option('--managers <n>', 'manager nodes').default(1).argParser(count('--managers')))
     .addOption(new Option('--workers <n>', 'worker nodes').default(2).argParser(count('--workers')))
-    .option('--node-image <suite-or-image>', 'Debian suite (bullseye, bookworm, trixie, sid) or a dind image', 'bookworm')
+    .option('--node-image <suite-or-image>', 'Debian suite (bullseye, bookworm, trixie, sid) or a dind image', defaultNodeSuite)
     .option('--manager-image <suite-or-image>', 'node image of the managers only (mixed-version clusters)')
     .option('--worker-image <suite-or-image>', 'node image of the workers only (mixed-version clusters)')
     .addOption(engineOption())

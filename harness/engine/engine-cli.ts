@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { Logger } from '../core/log.js';
-import { defaultSuite } from '../images/debian-suites.js';
+import { defaultVmSuite } from '../images/debian-suites.js';
 import { attachEngine, parseEngineChoice, startEngine } from './select-engine.js';
 import type { EngineFacts } from './engine.js';
 
@@ -9,7 +9,7 @@ export const engineOption = (): Option =>
 export const engineNameOption = (): Option =>
   new Option('--engine-name <name>', 'name of the VM engine instance (two may run side by side)').default('default');
 export const suiteOption = (): Option =>
-  new Option('--suite <name>', 'Debian suite of the VM: bullseye, bookworm, trixie or sid').default(defaultSuite);
+  new Option('--suite <name>', 'Debian suite of the VM: bullseye, bookworm, trixie or sid').default(defaultVmSuite);
 
 function printFacts(facts: EngineFacts, json: boolean): void {
   if (json) {

@@ -1,3 +1,4 @@
+import { defaultNodeSuite } from '../images/debian-suites.js';
 import { readFile } from 'node:fs/promises';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import { ConfigError } from '../core/errors.js';
@@ -201,7 +202,7 @@ export function parseTopology(text: string, file: string): Topology {
     cluster: {
       managers: r.integer(['cluster', 'managers'], 1, 9, 1),
       workers: r.integer(['cluster', 'workers'], 0, 8, 2),
-      nodeImage: r.optionalString(['cluster', 'nodeImage']) ?? 'bookworm',
+      nodeImage: r.optionalString(['cluster', 'nodeImage']) ?? defaultNodeSuite,
     },
     networks,
     services,

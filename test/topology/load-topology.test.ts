@@ -20,7 +20,7 @@ describe('topology files', () => {
 
   it('reads web-api as the classic case with defaults filled in', async () => {
     const t = await loadTopology('topologies/web-api.yaml');
-    expect(t.cluster).toEqual({ managers: 1, workers: 2, nodeImage: 'bookworm' });
+    expect(t.cluster).toEqual({ managers: 1, workers: 2, nodeImage: 'trixie' });
     expect(t.networks).toEqual([{ name: 'backend', driver: 'overlay', attachable: true, encrypted: false, options: {} }]);
     expect(t.services.map((s) => [s.name, s.replicas, s.endpointMode])).toEqual([['web', 1, 'vip'], ['api', 2, 'vip']]);
   });
