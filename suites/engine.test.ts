@@ -7,6 +7,8 @@ import { VmEngine } from '../harness/engine/vm/vm-engine.js';
 
 // Brings up the embedded VM engine (building its disk on a cold cache) and
 // proves that its kernel really does IPVS, then that `down` leaves nothing.
+// This one boots the bookworm VM (kernel 6.1); the other suites share a VM of
+// the default suite (trixie, kernel 6.12), so every run boots both kernels.
 const log = createLogger('e2e/engine');
 const name = `e2e-engine-${process.pid}`;
 

@@ -6,11 +6,12 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { createLogger } from '../../harness/core/log.js';
+import { defaultVmSuite } from '../../harness/images/debian-suites.js';
 import { startEngine } from '../../harness/engine/select-engine.js';
 
 const log = createLogger('bench/engine');
 const warmOnly = process.argv.includes('--warm-only');
-const suite = process.argv.find((a) => a.startsWith('--suite='))?.slice('--suite='.length) ?? 'bookworm';
+const suite = process.argv.find((a) => a.startsWith('--suite='))?.slice('--suite='.length) ?? defaultVmSuite;
 
 async function timeBoot(name: string): Promise<number> {
   const started = Date.now();

@@ -35,10 +35,13 @@ export function parseEngineChoice(value: string, source = '--engine'): EngineCho
  */
 export async function startEngine(request: EngineRequest, log: Logger): Promise<RunningEngine> {
   const suite = debianSuite(request.suite);
-  const nodeImage = await debianNodeImage(suite, log);
-  const probe = await probeImage(log);
   const extraSuites = [...new Set(request.nodeImages ?? [])].filter((n) => isDebianSuite(n) && n !== suite.name);
-  const extraImages = await Promise.all(extraSuites.map((n) => debianNodeImage(debianSuite(n), log)));
+  // On a cold cache each suite is a debootstrap of minutes, mostly waiting on the mirror: run them side by side.
+  const [nodeImage, probe, ...extraImages] = await Promise.all([
+    debianNodeImage(suite, log),
+    probeImage(log),
+    ...extraSuites.map((n) => debianNodeImage(debianSuite(n), log)),
+  ]);
   const vm = new VmEngineProvider({ name: request.name, suite, preload: [nodeImage, probe, ...extraImages] }, log);
   if (request.choice === 'vm') return vm.start();
   const local = new LocalEngineProvider([nodeImage, probe], log);
