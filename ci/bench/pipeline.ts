@@ -6,6 +6,7 @@
 // Add --node-image=bookworm (Docker 20.10.24) or sid (28.5.2) to measure other nodes (default trixie, 26.1.5).
 // Each prints a table: the engine, the machine, the node image and the numbers.
 import { cpus } from 'node:os';
+import { execa } from 'execa';
 import { bringUpCluster } from '../../harness/cluster/bring-up.js';
 import { teardownByLabel } from '../../harness/cluster/teardown.js';
 import { evaluateDataplane, snapshotDataplane } from '../../harness/checks/dataplane.js';
@@ -78,6 +79,14 @@ try {
         times.sort((a, b) => a - b);
         rows.push([`check, ${repeat} runs`, `median ${seconds(times[Math.floor(times.length / 2)] ?? 0)}, max ${seconds(times[times.length - 1] ?? 0)}`]);
         rows.push(['false findings on a healthy cluster', String(falseFindings)]);
+        // What a user waits for: the CLI as a new process (start-up, engine attach, read, report).
+        const cliTimes: number[] = [];
+        for (let i = 0; i < 3; i++) {
+          const t0 = Date.now();
+          await execa('node', ['bin/swarmlab.js', 'check', '--cluster', lab.cluster.name, '--engine', 'vm', '--engine-name', 'bench']);
+          cliTimes.push(Date.now() - t0);
+        }
+        rows.push(['`swarmlab check` as a command, 3 runs', cliTimes.map(seconds).join(', ')]);
       } else if (what === 'spread') {
         let failures = 0;
         const times: number[] = [];
