@@ -11,7 +11,7 @@ export const lbChecks: readonly CheckDefinition[] = [
   { id: 'lb.pool-overlap', description: 'no real server IP appears in the pools of two virtual services' },
   { id: 'lb.unknown-vip', description: 'every MARK rule for an address targets a VIP of a service on that network' },
   { id: 'net.addresses', description: 'no VIP equals a task IP and no IP is used twice on a network' },
-  { id: 'lb.sysctls', description: 'IPVS sysctls in the load-balancer namespace have the values the engine sets (conn_reuse_mode=0, expire_nodest_conn=1, expire_quiescent_template=1)' },
+  { id: 'lb.sysctls', description: 'IPVS sysctls in the load-balancer namespace have the values the engine sets (from Docker 20.10.17 on: conn_reuse_mode=0, expire_nodest_conn=1, expire_quiescent_template=1; skipped before)' },
 ];
 
 type Subject = Pick<CheckResult, 'node' | 'namespace' | 'network' | 'service'>;
@@ -72,17 +72,35 @@ function checkLocation(model: NodeLbModel, network: NetworkLbView, location: Ker
     const unknown = location.markRules.filter((r) => r.table === 'mangle' && r.chain === vipChain(location) && r.destination && !vips.has(r.destination));
     results.push(result('lb.unknown-vip', subject, unknown.length === 0, `MARK rules only for VIPs ${list(vips)}`, unknown.length ? unknown.map((r) => r.text).join('; ') : 'none for other addresses'));
   }
-  if (location.kind === 'lb' && Object.keys(location.sysctls).length > 0 && atLeast(model.dockerVersion, 20, 10)) {
-    const want: Record<string, number> = { conn_reuse_mode: 0, expire_nodest_conn: 1, expire_quiescent_template: 1 };
-    const wrong = Object.entries(want).filter(([k, v]) => location.sysctls[k] !== v);
-    results.push(result('lb.sysctls', subject, wrong.length === 0, Object.entries(want).map(([k, v]) => `${k}=${v}`).join(' '), Object.keys(want).map((k) => `${k}=${location.sysctls[k] ?? '?'}`).join(' ')));
-  }
+  if (location.kind === 'lb' && Object.keys(location.sysctls).length > 0) results.push(checkSysctls(model, subject, location));
   return results;
 }
 
-function atLeast(version: string, major: number, minor: number): boolean {
-  const [a = 0, b = 0] = version.split(/[.+-]/).map(Number);
-  return a > major || (a === major && b >= minor);
+const tunedSysctls: Record<string, number> = { conn_reuse_mode: 0, expire_nodest_conn: 1, expire_quiescent_template: 1 };
+
+/**
+ * Docker sets these in each lb namespace from 20.10.17 on (moby#43683, the
+ * 20.10 backport of moby#43146/#43670); older engines leave the kernel's
+ * defaults, so there is nothing the engine promised to check.
+ */
+function checkSysctls(model: NodeLbModel, subject: Subject, location: KernelLbState): CheckResult {
+  const seen = Object.keys(tunedSysctls).map((k) => `${k}=${location.sysctls[k] ?? '?'}`).join(' ');
+  const expected = Object.entries(tunedSysctls).map(([k, v]) => `${k}=${v}`).join(' ');
+  if (!atLeast(model.dockerVersion, [20, 10, 17])) {
+    return { check: 'lb.sysctls', status: 'skip', ...subject, expected: `nothing: Docker ${model.dockerVersion} sets no IPVS sysctls (from 20.10.17 on: ${expected})`, seen };
+  }
+  const wrong = Object.entries(tunedSysctls).filter(([k, v]) => location.sysctls[k] !== v);
+  return result('lb.sysctls', subject, wrong.length === 0, expected, seen);
+}
+
+/** Compares a version such as 20.10.5+dfsg1 with major.minor.patch, part by part. */
+function atLeast(version: string, wanted: readonly number[]): boolean {
+  const parts = version.split(/[.+~-]/).map(Number);
+  for (const [i, want] of wanted.entries()) {
+    const have = Number.isFinite(parts[i]) ? (parts[i] ?? 0) : 0;
+    if (have !== want) return have > want;
+  }
+  return true;
 }
 
 function checkAddresses(model: NodeLbModel, network: NetworkLbView): CheckResult {

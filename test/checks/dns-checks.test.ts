@@ -9,6 +9,7 @@ const captures = [
   { engine: 'Docker 20.10.24', dir: 'docker-20.10.24-dns' },
   { engine: 'Docker 28.5.2', dir: 'docker-28.5.2-web-api' },
   { engine: 'Docker 26.1.5 (manager) with 20.10.24 workers', dir: 'docker-26.1.5-mixed-web-api' },
+  { engine: 'Docker 20.10.5', dir: 'docker-20.10.5-web-api' },
 ];
 const names = ['api', 'tasks.api', 'web', 'tasks.web'];
 

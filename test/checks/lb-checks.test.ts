@@ -3,7 +3,7 @@ import type { CheckResult } from '../../harness/checks/check-result.js';
 import { buildNodeModel } from '../../harness/inspect/lb-model.js';
 import { clusterFixture, type ClusterFixture } from '../fixtures/load.js';
 
-// Three captures of web-api (web 1, api 2 replicas), all in swarmlab's bookworm VM
+// Four captures of web-api (web 1, api 2 replicas), in swarmlab's VM
 // (kernel 6.1); see test/fixtures/README.md. Fwmarks are node-local and differ
 // between the captures, so each names its own addresses and marks.
 interface Capture {
@@ -40,6 +40,15 @@ const captures: Capture[] = [
     dir: 'docker-26.1.5-mixed-web-api',
     nodes: ['m1', 'w1', 'w2'],
     lbNamespace: 'lb_clbvghfm9',
+    api: { vip: '10.0.1.5', fwmark: 257, tasks: ['10.0.1.6', '10.0.1.7'] },
+    web: { task: '10.0.1.3', fwmark: 256 },
+    subnet: '10.0.1',
+  },
+  {
+    engine: 'Docker 20.10.5 (bullseye nodes, 1+2)',
+    dir: 'docker-20.10.5-web-api',
+    nodes: ['m1', 'w1', 'w2'],
+    lbNamespace: 'lb_m60p7drf6',
     api: { vip: '10.0.1.5', fwmark: 257, tasks: ['10.0.1.6', '10.0.1.7'] },
     web: { task: '10.0.1.3', fwmark: 256 },
     subnet: '10.0.1',
@@ -149,5 +158,20 @@ describe('dataplane checks on a captured multi-network deployment (Docker 20.10.
   it('keeps one VIP and one pool per network for api', () => {
     const pools = models.flatMap((m) => m.networks.flatMap((n) => n.services.filter((s) => s.service === 'api' && n.locations.length > 0).map((s) => `${n.network} ${s.vip}`)));
     expect(new Set(pools)).toEqual(new Set(['front 10.0.1.5', 'back 10.0.2.5']));
+  });
+});
+
+describe('lb.sysctls by engine version', () => {
+  const sysctlResults = (dir: string) => evaluate(clusterFixture(dir, ['m1', 'w1', 'w2'])).filter((r) => r.check === 'lb.sysctls');
+
+  it('skips on Docker 20.10.5, which leaves the kernel defaults in lb namespaces (the tuning came in 20.10.17)', () => {
+    const results = sysctlResults('docker-20.10.5-web-api');
+    expect(results.map((r) => r.status)).toEqual(['skip', 'skip', 'skip']);
+    expect(results[0]?.seen).toBe('conn_reuse_mode=1 expire_nodest_conn=0 expire_quiescent_template=0');
+    expect(results[0]?.expected).toMatch(/Docker 20\.10\.5\+dfsg1 sets no IPVS sysctls \(from 20\.10\.17 on/);
+  });
+
+  it('passes on Docker 20.10.24, which sets conn_reuse_mode=0, expire_nodest_conn=1, expire_quiescent_template=1', () => {
+    expect(sysctlResults('docker-20.10.24-web-api').map((r) => r.status)).toEqual(['pass', 'pass', 'pass']);
   });
 });

@@ -6,6 +6,7 @@ const captures = [
   { engine: 'Docker 20.10.24', dir: 'docker-20.10.24-web-api' },
   { engine: 'Docker 28.5.2', dir: 'docker-28.5.2-web-api' },
   { engine: 'Docker 26.1.5', dir: 'docker-26.1.5-mixed-web-api' },
+  { engine: 'Docker 20.10.5', dir: 'docker-20.10.5-web-api' },
 ];
 
 describe.each(captures)('swarm state of a captured $engine web-api', ({ dir }) => {
