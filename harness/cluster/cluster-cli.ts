@@ -1,6 +1,6 @@
-import { defaultNodeSuite } from '../images/debian-suites.js';
 import { Option, type Command } from 'commander';
 import { ConfigError } from '../core/errors.js';
+import { defaultNodeSuite } from '../images/debian-suites.js';
 import type { Logger } from '../core/log.js';
 import { dockerClient } from '../engine/engine-facts.js';
 import { engineNameOption, engineOption, suiteOption } from '../engine/engine-cli.js';

@@ -1,7 +1,7 @@
-import { defaultNodeSuite } from '../images/debian-suites.js';
 import { readFile } from 'node:fs/promises';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import { ConfigError } from '../core/errors.js';
+import { defaultNodeSuite } from '../images/debian-suites.js';
 import type { PublishedPort, Topology, TopologyNetwork, TopologyService, UpdateConfig } from './topology.js';
 
 type Path = (string | number)[];
