@@ -97,7 +97,8 @@ function checkSysctls(model: NodeLbModel, subject: Subject, location: KernelLbSt
 function atLeast(version: string, wanted: readonly number[]): boolean {
   const parts = version.split(/[.+~-]/).map(Number);
   for (const [i, want] of wanted.entries()) {
-    const have = Number.isFinite(parts[i]) ? (parts[i] ?? 0) : 0;
+    const part = parts[i] ?? 0;
+    const have = Number.isFinite(part) ? part : 0;
     if (have !== want) return have > want;
   }
   return true;

@@ -1,11 +1,7 @@
 import type Docker from 'dockerode';
+import { shellQuote } from '../core/run-command.js';
 import { execIn, execOk, type ExecResult } from '../engine/container-exec.js';
 import type { NodeRole } from './cluster-spec.js';
-
-/** A word for sh -c, taken literally (Go templates such as {{.Task.Name}} included). */
-function shellQuote(word: string): string {
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
 
 /** One Swarm node: a privileged docker-in-docker container, reached through the engine's API. */
 export class ClusterNode {

@@ -2,6 +2,11 @@ import { execa } from 'execa';
 import { CommandError } from './errors.js';
 import type { Logger } from './log.js';
 
+/** A word for `sh -c`, taken literally (quotes, spaces and Go templates such as {{.Task.Name}} included). */
+export function shellQuote(word: string): string {
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
 export interface RunOptions {
   /** Where the command runs, for error messages ("host", "node swarmlab-a-m1"). */
   where?: string;

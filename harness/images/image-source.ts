@@ -1,6 +1,6 @@
 import { SwarmlabError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import { runOnHost } from '../core/run-command.js';
+import { runOnHost, shellQuote } from '../core/run-command.js';
 
 /**
  * An image swarmlab builds itself, without a registry: a shell pipeline that
@@ -14,11 +14,6 @@ export interface ImageSource {
   tarPipeline: string;
   /** `docker import --change` instructions (ENTRYPOINT, LABEL, ...). */
   changes: readonly string[];
-}
-
-
-function shellQuote(value: string): string {
-  return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
 /** The shell command that imports `source` into the engine at `dockerHost`. */

@@ -4,7 +4,7 @@ import type { Logger } from '../core/log.js';
 import { buildNodeModel } from '../inspect/lb-model.js';
 import { dumpNode } from '../inspect/node-dump.js';
 import { isRunningTask, readSwarmState, taskName, type SwarmState } from '../inspect/swarm-state.js';
-import { runningTaskContainers, type TaskContainer } from '../topology/tasks.js';
+import { taskContainersOf, type TaskContainer } from '../topology/tasks.js';
 import { runProbeClient, type ProbeRequestOptions } from './probe-client.js';
 import { probePort } from './probe-image.js';
 import { clientRate, type ProbeRecord } from './probe-records.js';
@@ -92,9 +92,10 @@ async function expectedShares(swarm: SwarmState, client: TaskContainer, service:
 }
 
 export async function measureSpread(cluster: Cluster, request: SpreadRequest, log: Logger): Promise<SpreadMeasurement> {
-  const [client] = await runningTaskContainers(cluster, request.from);
-  if (!client) throw new SwarmlabError('spread', `service ${request.from} has no running task to send traffic from`);
+  // One read of the managers' state gives both the client task and the target's expected replicas.
   const swarm = await readSwarmState(cluster);
+  const [client] = taskContainersOf(cluster, swarm, request.from);
+  if (!client) throw new SwarmlabError('spread', `service ${request.from} has no running task to send traffic from`);
   const byAddress = /^\d+\.\d+\.\d+\.\d+/.test(request.to);
   const address = request.to.replace(/:\d+$/, '');
   const service = request.service ?? (byAddress ? (swarm.services.find((s) => s.vips.some((v) => v.address === address))?.name ?? address) : targetService(request.to));
