@@ -34,7 +34,12 @@ export const defaultNodeSuite = 'trixie';
  */
 export const defaultVmSuite = defaultNodeSuite;
 
-/** Packages every rootfs gets: Docker, the tools the dataplane checks run inside nodes, and a kernel. */
+/**
+ * Packages every rootfs gets: Docker, the tools the dataplane checks run inside
+ * nodes, and a kernel. crun is for the VM's own dockerd (see vm-init.sh): under
+ * emulation an exec into a node costs 0.35 s with crun against 1.2 s with runc
+ * (runc is a Go binary that starts twice per exec). Nodes keep Docker's runc.
+ */
 export const commonPackages = [
   'linux-image-amd64',
   'docker.io',
@@ -45,6 +50,7 @@ export const commonPackages = [
   'ca-certificates',
   'procps',
   'curl',
+  'crun',
 ] as const;
 
 export function isDebianSuite(name: string): boolean {
