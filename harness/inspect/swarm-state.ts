@@ -26,6 +26,8 @@ export interface SwarmTask {
   desiredState: string;
   /** The task's container on its node; empty until the node has created one. */
   containerId: string;
+  /** Why the task failed or was rejected (Status.Err); empty otherwise. */
+  error: string;
   addresses: { networkId: string; networkName: string; address: string }[];
 }
 
@@ -120,6 +122,7 @@ export function parseSwarmState(text: string): SwarmState {
       state: String(record(t['Status'])['State'] ?? ''),
       desiredState: String(t['DesiredState'] ?? ''),
       containerId: String(record(record(t['Status'])['ContainerStatus'])['ContainerID'] ?? ''),
+      error: String(record(t['Status'])['Err'] ?? ''),
       addresses: attachments.flatMap((a) => {
         const network = record(record(a)['Network']);
         const networkId = String(network['ID'] ?? '');

@@ -5,7 +5,8 @@ import { waitFor } from '../core/wait.js';
 import type Docker from 'dockerode';
 import { sideLoadImage } from '../images/side-load.js';
 import { parseResolveOutput, resolveInTask } from '../inspect/dns-view.js';
-import { isRunning, runningTaskContainers, serviceTasks, type ServiceTask } from './tasks.js';
+import { isRunningTask, readSwarmState, taskName, type SwarmState, type SwarmTask } from '../inspect/swarm-state.js';
+import { taskContainersOf } from './tasks.js';
 import type { Topology, TopologyNetwork, TopologyService } from './topology.js';
 
 export const topologyLabel = 'io.swarmlab.topology';
@@ -80,37 +81,40 @@ export async function deployTopology(docker: Docker, cluster: Cluster, topology:
   await log.step(`wait for ${topology.name} to converge`, () => waitForConvergence(cluster, topology, options.convergeTimeoutMs ?? 180_000));
 }
 
-function expectedTaskCount(cluster: Cluster, service: TopologyService, tasks: readonly ServiceTask[]): number {
+function expectedTaskCount(cluster: Cluster, service: TopologyService, tasks: readonly SwarmTask[]): number {
   if (service.replicas !== 'global') return service.replicas;
   // A global service without constraints runs once per node; with them, once per node Swarm scheduled it on.
   if (service.constraints.length === 0) return cluster.nodes.length;
-  return tasks.filter((t) => t.desiredState === 'Running').length;
+  return tasks.filter((t) => t.desiredState === 'running').length;
 }
 
+/** Polls the managers' state (one exec) until every service has its tasks running, then waits for DNS. */
 async function waitForConvergence(cluster: Cluster, topology: Topology, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  await waitFor({ what: `every task of ${topology.services.map((s) => s.name).join(', ')} to be Running`, timeoutMs, intervalMs: 1500 }, async () => {
+  const swarm = await waitFor({ what: `every task of ${topology.services.map((s) => s.name).join(', ')} to be running`, timeoutMs, intervalMs: 1500 }, async () => {
+    const state = await readSwarmState(cluster);
     const pending: string[] = [];
-    const allTasks = await serviceTasks(cluster, topology.services.map((s) => s.name));
     for (const service of topology.services) {
-      const tasks = allTasks.filter((t) => t.service === service.name);
-      const running = tasks.filter(isRunning);
+      const swarmService = state.services.find((s) => s.name === service.name);
+      const tasks = swarmService ? state.tasks.filter((t) => t.serviceId === swarmService.id) : [];
+      const running = tasks.filter(isRunningTask);
       const expected = expectedTaskCount(cluster, service, tasks);
-      if (running.length < expected) {
-        const states = tasks.slice(0, 6).map((t) => `${t.name}@${t.nodeHostname}: ${t.currentState}${t.error ? ` (${t.error})` : ''}`);
-        pending.push(`${service.name} ${running.length}/${expected} [${states.join('; ')}]`);
+      if (!swarmService || running.length < expected) {
+        const hostname = (t: SwarmTask) => state.nodes.find((n) => n.id === t.nodeId)?.hostname ?? 'unassigned';
+        const states = tasks.slice(0, 6).map((t) => `${swarmService ? taskName(swarmService, t) : t.id}@${hostname(t)}: ${t.state}${t.error ? ` (${t.error})` : ''}`);
+        pending.push(`${service.name} ${running.length}/${expected} [${swarmService ? states.join('; ') : 'no such service'}]`);
       }
     }
-    return pending.length === 0 ? { done: true, value: undefined } : { done: false, seen: pending.join(' | ') };
+    return pending.length === 0 ? { done: true, value: state } : { done: false, seen: pending.join(' | ') };
   });
-  await waitForDns(cluster, topology, Math.max(deadline - Date.now(), 30_000));
+  await waitForDns(cluster, topology, swarm, Math.max(deadline - Date.now(), 30_000));
 }
 
 /**
  * Embedded DNS lags task start: wait until every service name resolves from a
  * probe task that shares a network with it (one exec per client per poll).
  */
-async function waitForDns(cluster: Cluster, topology: Topology, timeoutMs: number): Promise<void> {
+async function waitForDns(cluster: Cluster, topology: Topology, swarm: SwarmState, timeoutMs: number): Promise<void> {
   const probes = topology.services.filter((s) => s.image === undefined);
   const assigned = new Map<string, string[]>();
   for (const target of topology.services) {
@@ -118,7 +122,7 @@ async function waitForDns(cluster: Cluster, topology: Topology, timeoutMs: numbe
     if (client) assigned.set(client.name, [...(assigned.get(client.name) ?? []), target.name]);
   }
   for (const [client, targets] of assigned) {
-    const [task] = await runningTaskContainers(cluster, client);
+    const [task] = taskContainersOf(cluster, swarm, client);
     if (!task) throw new SwarmlabError('deploy', `no running task of ${client} to resolve ${targets.join(', ')} from`);
     await waitFor({ what: `${targets.join(', ')} to resolve from ${task.taskName}`, timeoutMs, intervalMs: 1000 }, async () => {
       const out = await resolveInTask(task, targets).catch((e: unknown) => errorMessage(e));

@@ -3,33 +3,6 @@ import type { ClusterNode } from '../cluster/cluster-node.js';
 import { CommandError } from '../core/errors.js';
 import { isRunningTask, readSwarmState, taskName, type SwarmState } from '../inspect/swarm-state.js';
 
-/** One task of a service as Swarm reports it, with the container that runs it when it runs. */
-export interface ServiceTask {
-  id: string;
-  service: string;
-  /** service.slot (replicated) or service.nodeid (global). */
-  name: string;
-  nodeHostname: string;
-  desiredState: string;
-  currentState: string;
-  error: string;
-}
-
-/** The tasks of several services in one exec (each exec costs seconds under emulation). */
-export async function serviceTasks(cluster: Cluster, services: readonly string[]): Promise<ServiceTask[]> {
-  const format = '{{.ID}}\t{{.Name}}\t{{.Node}}\t{{.DesiredState}}\t{{.CurrentState}}\t{{.Error}}';
-  const out = await cluster.leader.dockerCli(['service', 'ps', '--no-trunc', '--format', format, ...services]);
-  return out
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const [id = '', rawName = '', node = '', desired = '', current = '', error = ''] = line.split('\t');
-      const name = rawName.replace(/^\\_\s*/, '');
-      const service = name.split('.')[0] ?? '';
-      return { id, service, name, nodeHostname: node, desiredState: desired, currentState: current, error };
-    });
-}
-
 /** A running task's container, reached through the node that runs it. */
 export interface TaskContainer {
   service: string;
@@ -37,10 +10,6 @@ export interface TaskContainer {
   taskName: string;
   node: ClusterNode;
   containerId: string;
-}
-
-export function isRunning(task: ServiceTask): boolean {
-  return task.desiredState === 'Running' && task.currentState.startsWith('Running');
 }
 
 /** The running tasks of a service with their containers, as the managers' state has them. */
