@@ -10,6 +10,10 @@ import { registerTrafficCommands } from './traffic/traffic-cli.js';
 
 const log = createLogger('swarmlab');
 
+// Every command is registered, but the heavy parts (testcontainers, the topology
+// parser, the JUnit writer) are imported by the actions that use them: a
+// command's start-up under tsx costs what it imports, and check or ls need little.
+
 const program = new Command('swarmlab')
   .description('Integration tests for Docker Swarm networking: MARK rules, IPVS services and request spread on real Swarms')
   .showHelpAfterError();

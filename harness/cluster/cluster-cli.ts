@@ -5,7 +5,6 @@ import type { Logger } from '../core/log.js';
 import { dockerClient } from '../engine/engine-facts.js';
 import { engineNameOption, engineOption, suiteOption } from '../engine/engine-cli.js';
 import { attachEngine, parseEngineChoice, startEngine } from '../engine/select-engine.js';
-import { bringUpCluster } from './bring-up.js';
 import { Cluster } from './cluster.js';
 import { collectLogs } from './collect-logs.js';
 import { describeCluster, type ClusterDescription } from './describe-cluster.js';
@@ -40,6 +39,7 @@ export function registerClusterCommands(program: Command, log: Logger): void {
     .action(async (opts: EngineOpts & { name: string; managers: number; workers: number; nodeImage: string; managerImage?: string; workerImage?: string; suite: string }) => {
       const started = Date.now();
       const nodeImages = [opts.nodeImage, opts.managerImage, opts.workerImage].filter((i): i is string => Boolean(i));
+      const { bringUpCluster } = await import('./bring-up.js');
       const engine = await startEngine({ choice: parseEngineChoice(opts.engine), name: opts.engineName, suite: opts.suite, nodeImages }, log);
       const cluster = await bringUpCluster(
         { name: opts.name, managers: opts.managers, workers: opts.workers, nodeImage: opts.nodeImage, managerImage: opts.managerImage, workerImage: opts.workerImage },

@@ -2,8 +2,6 @@ import { Option, type Command } from 'commander';
 import type { Logger } from '../core/log.js';
 import { engineNameOption, engineOption, suiteOption } from '../engine/engine-cli.js';
 import { parseEngineChoice } from '../engine/select-engine.js';
-import { formatMatrix, runMatrix } from './matrix.js';
-import { runPipeline } from './run-pipeline.js';
 
 interface MatrixOpts extends Omit<RunOpts, 'nodeImage'> {
   nodeImage: string[];
@@ -57,6 +55,7 @@ export function registerRunCommand(program: Command, log: Logger): void {
       .option('--node-image <suite-or-image>', "override the topology's node image"),
     { junit: 'JUnit XML report (default: ARTIFACTS/junit.xml)', artifacts: 'reports, charts, and logs on failure', keep: 'leave the cluster (and a VM this run started) running' },
   ).action(async (opts: RunOpts) => {
+    const { runPipeline } = await import('./run-pipeline.js');
     const summary = await runPipeline({ ...pipelineOptions(opts), ...(opts.nodeImage ? { nodeImage: opts.nodeImage } : {}) }, log);
     process.stdout.write(`${summary.passed ? 'PASS' : 'FAIL'}: ${summary.topology}, ${summary.outcomes.filter((o) => o.status === 'pass').length} checks passed, ${summary.outcomes.filter((o) => o.status === 'fail').length} failed; report in ${opts.artifacts}/\n`);
     if (!summary.passed) process.exitCode = 1;
@@ -71,6 +70,7 @@ export function registerMatrixCommand(program: Command, log: Logger): void {
       .requiredOption('--node-image <suite-or-image...>', 'node images, e.g. --node-image bookworm sid'),
     { junit: 'one JUnit XML report for all versions (default: ARTIFACTS/junit.xml)', artifacts: 'reports per version under ARTIFACTS/<node image>/', keep: 'leave the clusters and the VM running' },
   ).action(async (opts: MatrixOpts) => {
+    const { formatMatrix, runMatrix } = await import('./matrix.js');
     const result = await runMatrix({ ...pipelineOptions(opts), nodeImages: opts.nodeImage }, log);
     process.stdout.write(`${formatMatrix(result.nodeImages, result.table)}\n${result.passed ? 'PASS' : 'FAIL'}\n`);
     if (!result.passed) process.exitCode = 1;

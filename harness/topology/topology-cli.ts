@@ -4,9 +4,6 @@ import { dockerClient } from '../engine/engine-facts.js';
 import { engineNameOption, engineOption, suiteOption } from '../engine/engine-cli.js';
 import { attachEngine, parseEngineChoice, startEngine } from '../engine/select-engine.js';
 import { Cluster } from '../cluster/cluster.js';
-import { undeployTopology } from './deploy.js';
-import { deployLab } from './lab.js';
-import { loadTopology } from './load-topology.js';
 
 interface DeployOpts {
   cluster?: string;
@@ -27,6 +24,7 @@ export function registerTopologyCommands(program: Command, log: Logger): void {
     .addOption(engineNameOption())
     .addOption(suiteOption())
     .action(async (file: string, opts: DeployOpts) => {
+      const [{ loadTopology }, { deployLab }] = await Promise.all([import('./load-topology.js'), import('./lab.js')]);
       const topology = await loadTopology(file);
       const started = Date.now();
       const nodeImages = [opts.nodeImage ?? topology.cluster.nodeImage];
@@ -43,6 +41,7 @@ export function registerTopologyCommands(program: Command, log: Logger): void {
     .addOption(engineOption())
     .addOption(engineNameOption())
     .action(async (file: string, opts: DeployOpts) => {
+      const [{ loadTopology }, { undeployTopology }] = await Promise.all([import('./load-topology.js'), import('./deploy.js')]);
       const topology = await loadTopology(file);
       const engine = await attachEngine(parseEngineChoice(opts.engine), opts.engineName, log);
       await undeployTopology(await Cluster.attach(dockerClient(engine.dockerHost), opts.cluster ?? ''), topology, log);
