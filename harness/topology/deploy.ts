@@ -5,7 +5,8 @@ import { waitFor } from '../core/wait.js';
 import type Docker from 'dockerode';
 import { sideLoadImage } from '../images/side-load.js';
 import { parseResolveOutput, resolveInTask } from '../inspect/dns-view.js';
-import { isRunningTask, readSwarmState, taskName, type SwarmState, type SwarmTask } from '../inspect/swarm-state.js';
+import { readSwarmState, type SwarmState } from '../inspect/swarm-state.js';
+import { pendingServices } from './convergence.js';
 import { taskContainersOf } from './tasks.js';
 import type { Topology, TopologyNetwork, TopologyService } from './topology.js';
 
@@ -81,30 +82,12 @@ export async function deployTopology(docker: Docker, cluster: Cluster, topology:
   await log.step(`wait for ${topology.name} to converge`, () => waitForConvergence(cluster, topology, options.convergeTimeoutMs ?? 180_000));
 }
 
-function expectedTaskCount(cluster: Cluster, service: TopologyService, tasks: readonly SwarmTask[]): number {
-  if (service.replicas !== 'global') return service.replicas;
-  // A global service without constraints runs once per node; with them, once per node Swarm scheduled it on.
-  if (service.constraints.length === 0) return cluster.nodes.length;
-  return tasks.filter((t) => t.desiredState === 'running').length;
-}
-
 /** Polls the managers' state (one exec) until every service has its tasks running, then waits for DNS. */
 async function waitForConvergence(cluster: Cluster, topology: Topology, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const swarm = await waitFor({ what: `every task of ${topology.services.map((s) => s.name).join(', ')} to be running`, timeoutMs, intervalMs: 1500 }, async () => {
     const state = await readSwarmState(cluster);
-    const pending: string[] = [];
-    for (const service of topology.services) {
-      const swarmService = state.services.find((s) => s.name === service.name);
-      const tasks = swarmService ? state.tasks.filter((t) => t.serviceId === swarmService.id) : [];
-      const running = tasks.filter(isRunningTask);
-      const expected = expectedTaskCount(cluster, service, tasks);
-      if (!swarmService || running.length < expected) {
-        const hostname = (t: SwarmTask) => state.nodes.find((n) => n.id === t.nodeId)?.hostname ?? 'unassigned';
-        const states = tasks.slice(0, 6).map((t) => `${swarmService ? taskName(swarmService, t) : t.id}@${hostname(t)}: ${t.state}${t.error ? ` (${t.error})` : ''}`);
-        pending.push(`${service.name} ${running.length}/${expected} [${swarmService ? states.join('; ') : 'no such service'}]`);
-      }
-    }
+    const pending = pendingServices(state, topology, cluster.nodes.length);
     return pending.length === 0 ? { done: true, value: state } : { done: false, seen: pending.join(' | ') };
   });
   await waitForDns(cluster, topology, swarm, Math.max(deadline - Date.now(), 30_000));

@@ -1,0 +1,40 @@
+import { loadTopology } from '../../harness/topology/load-topology.js';
+import { pendingServices } from '../../harness/topology/convergence.js';
+import type { Topology } from '../../harness/topology/topology.js';
+import { clusterFixture } from '../fixtures/load.js';
+
+// The convergence wait of deploy, on managers' states captured from live clusters (test/fixtures/README.md).
+const withReplicas = (topology: Topology, name: string, replicas: number | 'global'): Topology => ({
+  ...topology,
+  services: topology.services.map((s) => (s.name === name ? { ...s, replicas } : s)),
+});
+
+describe('deploy convergence', () => {
+  let webApi: Topology;
+  beforeAll(async () => {
+    webApi = await loadTopology('topologies/web-api.yaml');
+  });
+
+  it.each(['docker-26.1.5-mixed-web-api', 'docker-28.5.2-web-api', 'docker-20.10.5-web-api'])('sees the web-api of %s as converged', (dir) => {
+    const { swarm } = clusterFixture(dir, []);
+    expect(pendingServices(swarm, webApi, swarm.nodes.length)).toEqual([]);
+  });
+
+  it('names the service short of replicas, with its tasks, nodes and states', () => {
+    const { swarm } = clusterFixture('docker-26.1.5-mixed-web-api', []);
+    const [pending, ...rest] = pendingServices(swarm, withReplicas(webApi, 'api', 3), 3);
+    expect(rest).toEqual([]);
+    expect(pending).toMatch(/^api 2\/3 \[api\.\d@mixed-w\d: running; api\.\d@mixed-w\d: running\]$/);
+  });
+
+  it('expects a global service without constraints on every node', () => {
+    const { swarm } = clusterFixture('docker-26.1.5-mixed-web-api', []);
+    expect(pendingServices(swarm, withReplicas(webApi, 'web', 'global'), 3)).toEqual([expect.stringMatching(/^web 1\/3 \[web\.\S+@mixed-\w+: running\]$/)]);
+  });
+
+  it('reports a service the managers do not know', () => {
+    const { swarm } = clusterFixture('docker-26.1.5-mixed-web-api', []);
+    const extra: Topology = { ...webApi, services: [...webApi.services, { ...webApi.services[0]!, name: 'cache' }] };
+    expect(pendingServices(swarm, extra, 3)).toEqual(['cache: no such service']);
+  });
+});
