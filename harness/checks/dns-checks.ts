@@ -9,13 +9,21 @@ export const dnsChecks: readonly CheckDefinition[] = [
 
 const sorted = (values: Iterable<string>): string => [...values].sort().join(', ') || 'nothing';
 
-/** What the name should resolve to on one network: the VIP alone (vip mode), else the running task IPs there. */
+/** The probe's error for a name the DNS server does not know (it is linked with musl: gai_strerror(EAI_NONAME)). */
+const noSuchName = 'Name does not resolve';
+
+/**
+ * What the name should resolve to on one network: the VIP alone (vip mode),
+ * else the running task IPs there. Swarm's DNS holds a service's names only
+ * while a task of it runs on the network, so without one: nothing.
+ */
 function expectedOn(swarm: SwarmState, service: SwarmService, networkId: string, tasksName: boolean): string[] {
-  if (!tasksName && service.endpointMode === 'vip') {
+  const taskIps = runningTaskIps(swarm, service.id, networkId);
+  if (!tasksName && service.endpointMode === 'vip' && taskIps.length > 0) {
     const vip = service.vips.find((v) => v.networkId === networkId)?.address;
     return vip ? [vip] : [];
   }
-  return runningTaskIps(swarm, service.id, networkId);
+  return taskIps;
 }
 
 export function runDnsChecks(answers: readonly DnsAnswer[], swarm: SwarmState): CheckResult[] {
@@ -29,9 +37,11 @@ export function runDnsChecks(answers: readonly DnsAnswer[], swarm: SwarmState): 
     const candidates = networkIds
       .map((id) => ({ network: swarm.networks.find((n) => n.id === id)?.name ?? id, expected: expectedOn(swarm, service, id, tasksName) }))
       .filter((c, i) => i === 0 || c.expected.length > 0);
-    const match = answer.error ? undefined : candidates.find((c) => sorted(c.expected) === sorted(answer.addresses) && answer.addresses.length === c.expected.length);
-    const alone = !tasksName && service.endpointMode === 'vip' ? ' (the VIP alone)' : '';
+    // "No such name" is the answer when nothing is expected; any other resolver error is a failure.
+    const addresses = answer.error === noSuchName ? [] : answer.error ? undefined : answer.addresses;
+    const match = addresses && candidates.find((c) => sorted(c.expected) === sorted(addresses) && addresses.length === c.expected.length);
     const [first, ...others] = candidates;
+    const alone = !tasksName && service.endpointMode === 'vip' && first?.expected.length ? ' (the VIP alone)' : '';
     return [
       {
         check: tasksName ? 'dns.tasks-name' : 'dns.service-name',

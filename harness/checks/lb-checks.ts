@@ -35,6 +35,14 @@ function checkServiceAt(model: NodeLbModel, network: NetworkLbView, location: Ke
   const results: CheckResult[] = [];
   if (view.endpointMode !== 'vip' || !view.vip) return results;
   const known = view.fwmark !== undefined && view.fwmark > 0;
+  // Nodes learn a service from its tasks' endpoints and forget it with the last
+  // one: a service none of whose tasks runs on the network has no state to check.
+  // A node that still knows it is checked in full (stale backends are a finding).
+  const taskless = view.expected.length === 0 && view.leaving.length === 0;
+  if (taskless && !known) {
+    results.push(result('lb.fwmark-known', subject, true, `no state for ${view.service}: none of its tasks runs on ${view.network}`, 'service absent from network inspect --verbose'));
+    return results;
+  }
   results.push(result('lb.fwmark-known', subject, known, `service ${view.service} with a LocalLBIndex in the node's network view`, known ? `fwmark ${view.fwmark}` : 'service missing from network inspect --verbose'));
   if (!known) return results;
   const mark = view.fwmark as number;

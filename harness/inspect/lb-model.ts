@@ -96,7 +96,7 @@ function serviceView(swarm: SwarmState, service: SwarmService, network: NodeNetw
  * node's fwmark, the expected backends, and the namespaces holding the state.
  */
 export function buildNodeModel(dump: NodeDump, swarm: SwarmState): NodeLbModel {
-  const states = new Map(dump.namespaces.filter((ns) => ns.kind !== 'overlay').map((ns) => [ns.name, kernelState(ns)]));
+  const states = new Map(dump.namespaces.filter((ns) => ns.kind !== 'overlay' && ns.entered).map((ns) => [ns.name, kernelState(ns)]));
   const views = parseNetworkInspect(dump.networksJson, `docker network inspect --verbose on ${dump.hostname}`);
   const ingress = [...states.values()].find((s) => s.kind === 'ingress');
   const networks: NetworkLbView[] = views.map((view) => {

@@ -23,12 +23,12 @@ if command -v curl >/dev/null 2>&1; then
     echo "=== version"; echo "$version"
     urls=$(echo "$list" | awk '{ while (match($0, /"Id":"[0-9a-z]+"/)) {
       printf "http://docker/networks/%s?verbose=true\\n", substr($0, RSTART + 6, RLENGTH - 7); $0 = substr($0, RSTART + RLENGTH) } }')
-    [ -n "$urls" ] && api $urls | awk '{ print "=== network"; print }'
+    if [ -n "$urls" ]; then api $urls | awk '{ print "=== network"; print }'; fi
   }
 else
   echo "=== version"; docker version --format '{{.Server.Version}}'
   ids=$(docker network ls -q --filter driver=overlay)
-  [ -n "$ids" ] && { echo "=== network all"; docker network inspect --verbose $ids; }
+  if [ -n "$ids" ]; then echo "=== network all"; docker network inspect --verbose $ids; fi
 fi
 set -- ${netnsDir}/lb_*
 [ -e "$1" ] && lbs=1 || lbs=0
@@ -51,11 +51,18 @@ done
 if [ "$lbs" -eq 0 ]; then
   cids=$(docker ps -q)
   echo "=== containers"
-  [ -n "$cids" ] && docker inspect --format '{{.Id}} {{.NetworkSettings.SandboxKey}} {{index .Config.Labels "com.docker.swarm.task.id"}} {{index .Config.Labels "com.docker.swarm.service.name"}}' $cids
+  # if, not &&: a node without containers must not make the script exit 1.
+  if [ -n "$cids" ]; then docker inspect --format '{{.Id}} {{.NetworkSettings.SandboxKey}} {{index .Config.Labels "com.docker.swarm.task.id"}} {{index .Config.Labels "com.docker.swarm.service.name"}}' $cids; fi
 fi
 `;
 
 export interface NamespaceDump extends NodeNamespace {
+  /**
+   * Whether nsenter got in. Docker leaves the file of an lb_ namespace behind
+   * when the network leaves the node; nsenter then fails ("Invalid argument")
+   * and the namespace holds nothing to check.
+   */
+  entered: boolean;
   iptablesSave: string;
   ipvs: string;
   sysctls: Record<string, number>;
@@ -84,7 +91,7 @@ export function parseNodeDump(hostname: string, text: string): NodeDump {
   const ns = (name: string): NamespaceDump => {
     let found = namespaces.get(name);
     if (!found) {
-      found = { ...classifyNamespace(name), iptablesSave: '', ipvs: '', sysctls: {} };
+      found = { ...classifyNamespace(name), entered: false, iptablesSave: '', ipvs: '', sysctls: {} };
       namespaces.set(name, found);
     }
     return found;
@@ -98,6 +105,8 @@ export function parseNodeDump(hostname: string, text: string): NodeDump {
         ns(section.arg);
         break;
       case 'iptables':
+        // The first thing printed from inside the namespace.
+        ns(section.arg).entered = true;
         ns(section.arg).iptablesSave = section.text;
         break;
       case 'ipvs':

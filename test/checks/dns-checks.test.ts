@@ -10,6 +10,7 @@ const captures = [
   { engine: 'Docker 28.5.2', dir: 'docker-28.5.2-web-api' },
   { engine: 'Docker 26.1.5 (manager) with 20.10.24 workers', dir: 'docker-26.1.5-mixed-web-api' },
   { engine: 'Docker 20.10.5', dir: 'docker-20.10.5-web-api' },
+  { engine: 'Docker 26.1.5', dir: 'docker-26.1.5-rejected-task' },
 ];
 const names = ['api', 'tasks.api', 'web', 'tasks.web'];
 
@@ -79,5 +80,36 @@ describe('DNS checks from a client on two networks', () => {
       ['dns.service-name', 'api', '10.0.2.5'],
       ['dns.tasks-name', 'tasks.api', '10.0.2.10, 10.0.2.6'],
     ]);
+  });
+});
+
+// Swarm's DNS holds a service's names only while one of its tasks runs: after
+// api was scaled to 0 (Docker 26.1.5), api and tasks.api did not resolve.
+describe('DNS checks on a service without a running task', () => {
+  const dir = 'docker-26.1.5-scaled-to-zero';
+  const swarm = parseSwarmState(fixtureText(dir, 'swarm-state.txt'));
+  const backend = swarm.networks.find((n) => n.name === 'backend')?.id ?? '';
+  const judge = (resolveOutput: string) =>
+    runDnsChecks(
+      parseResolveOutput(resolveOutput, names).map((a) => ({ ...a, network: 'backend', networkId: backend, clientNetworkIds: [backend], client: 'web.1', clientNode: 'web-api-w1' })),
+      swarm,
+    );
+  const text = fixtureText(dir, 'web-resolve.txt');
+
+  it('passes when its names do not resolve', () => {
+    const results = judge(text);
+    expect(results.map((r) => [r.service, r.status, r.expected, r.seen])).toEqual([
+      ['api', 'pass', 'api -> nothing', 'error: Name does not resolve'],
+      ['tasks.api', 'pass', 'tasks.api -> nothing', 'error: Name does not resolve'],
+      ['web', 'pass', 'web -> 10.0.1.2 (the VIP alone)', '10.0.1.2'],
+      ['tasks.web', 'pass', 'tasks.web -> 10.0.1.3', '10.0.1.3'],
+    ]);
+  });
+
+  it('fails when its VIP still resolves, or the resolver fails otherwise', () => {
+    const stale = text.replace(/\{"name":"api",.*\n/, '{"name":"api","addresses":["10.0.1.5"]}\n');
+    expect(judge(stale).filter((r) => r.status === 'fail').map((r) => [r.service, r.seen])).toEqual([['api', '10.0.1.5']]);
+    const timeout = text.replace(/\{"name":"tasks\.api",.*\n/, '{"name":"tasks.api","error":"Name could not be resolved at this time","addresses":[]}\n');
+    expect(judge(timeout).filter((r) => r.status === 'fail').map((r) => r.service)).toEqual(['tasks.api']);
   });
 });

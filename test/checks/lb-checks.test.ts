@@ -3,8 +3,8 @@ import type { CheckResult } from '../../harness/checks/check-result.js';
 import { buildNodeModel } from '../../harness/inspect/lb-model.js';
 import { clusterFixture, type ClusterFixture } from '../fixtures/load.js';
 
-// Four captures of web-api (web 1, api 2 replicas), in swarmlab's VM
-// (kernel 6.1); see test/fixtures/README.md. Fwmarks are node-local and differ
+// Five captures of web-api (web 1, api 2 replicas), in swarmlab's VM; see
+// test/fixtures/README.md. Fwmarks are node-local and differ
 // between the captures, so each names its own addresses and marks.
 interface Capture {
   engine: string;
@@ -40,6 +40,15 @@ const captures: Capture[] = [
     dir: 'docker-26.1.5-mixed-web-api',
     nodes: ['m1', 'w1', 'w2'],
     lbNamespace: 'lb_clbvghfm9',
+    api: { vip: '10.0.1.5', fwmark: 257, tasks: ['10.0.1.6', '10.0.1.7'] },
+    web: { task: '10.0.1.3', fwmark: 256 },
+    subnet: '10.0.1',
+  },
+  {
+    engine: 'Docker 26.1.5 (trixie nodes and VM, 1+2) beside a service whose tasks are all rejected',
+    dir: 'docker-26.1.5-rejected-task',
+    nodes: ['m1', 'w1', 'w2'],
+    lbNamespace: 'lb_zp4175pfw',
     api: { vip: '10.0.1.5', fwmark: 257, tasks: ['10.0.1.6', '10.0.1.7'] },
     web: { task: '10.0.1.3', fwmark: 256 },
     subnet: '10.0.1',
@@ -136,6 +145,45 @@ describe.each(captures)('dataplane checks on $engine', (c) => {
   it('catches a MARK rule for an address that is no VIP', () => {
     const found = failures(evaluate(clusterFixture(dir, nodes, editLb(last, (s) => s.replace(/(\*mangle\n(?::.*\n)*)/, `$1-A INPUT -d ${c.subnet}.200/32 -j MARK --set-xmark 0x120/0xffffffff\n`)))));
     expect(found.map((f) => f.check)).toEqual(['lb.unknown-vip']);
+  });
+});
+
+// Services with no running task: Swarm's nodes keep no load-balancer state for
+// them, and the lb_ namespace of a network that left a node lingers as a file
+// nsenter cannot enter (Docker 26.1.5, trixie nodes; test/fixtures/README.md).
+describe('dataplane checks on services without a running task', () => {
+  it('expect no state for a service whose every task was rejected, and find none', () => {
+    const results = evaluate(clusterFixture('docker-26.1.5-rejected-task', ['m1', 'w1', 'w2']));
+    expect(failures(results)).toEqual([]);
+    const broken = results.filter((r) => r.service === 'broken');
+    expect(broken.map((r) => [r.check, r.node, r.status])).toEqual(['m1', 'w1', 'w2'].map((n) => ['lb.fwmark-known', `web-api-${n}`, 'pass']));
+    expect(broken[0]?.expected).toBe('no state for broken: none of its tasks runs on backend');
+  });
+
+  it('pass after api was scaled to 0, with the lingering lb_ files of m1 and w2 left out', () => {
+    const fixture = clusterFixture('docker-26.1.5-scaled-to-zero', ['m1', 'w1', 'w2']);
+    const lb = (node: number) => fixture.dumps[node]?.namespaces.find((ns) => ns.kind === 'lb');
+    expect([0, 1, 2].map((n) => [lb(n)?.name, lb(n)?.entered])).toEqual([['lb_zp4175pfw', false], ['lb_zp4175pfw', true], ['lb_zp4175pfw', false]]);
+    const models = fixture.dumps.map((d) => buildNodeModel(d, fixture.swarm));
+    expect(models.map((m) => m.all.map((s) => s.namespace))).toEqual([['ingress_sbox'], ['ingress_sbox', 'lb_zp4175pfw'], ['ingress_sbox']]);
+    const results = evaluate(fixture);
+    expect(failures(results)).toEqual([]);
+    expect(results.filter((r) => r.node === 'web-api-w1' && r.service).map((r) => [r.check, r.service])).toEqual([
+      ['lb.fwmark-known', 'api'],
+      ['lb.fwmark-known', 'web'],
+      ['lb.mark-rule', 'web'],
+      ['lb.ipvs-service', 'web'],
+      ['lb.backends', 'web'],
+      ['lb.draining', 'web'],
+    ]);
+  });
+
+  it('still catches IPVS state left behind for a service scaled to 0 on a node that knows it', () => {
+    // w1 as it was seen with api running (rejected-task capture, same network), judged against the state after scale 0.
+    const before = clusterFixture('docker-26.1.5-rejected-task', ['w1']);
+    const after = clusterFixture('docker-26.1.5-scaled-to-zero', []);
+    const found = failures(evaluateDataplane({ swarm: after.swarm, models: [buildNodeModel(before.dumps[0]!, after.swarm)] }));
+    expect(found.map((f) => [f.check, f.service, f.seen])).toEqual([['lb.backends', 'api', 'missing none; stale 10.0.1.6, 10.0.1.7']]);
   });
 });
 
