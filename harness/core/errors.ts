@@ -53,13 +53,20 @@ export class CommandError extends SwarmlabError {
     readonly exitCode: number | undefined,
     readonly output: string,
   ) {
-    super('command', `${where}: \`${command.join(' ')}\` exited ${exitCode ?? 'abnormally'}: ${lastLines(output, 8)}`, {
+    super('command', `${where}: \`${command.map(shortArg).join(' ')}\` exited ${exitCode ?? 'abnormally'}: ${lastLines(output, 8)}`, {
       where,
       command,
       exitCode,
     });
     this.name = 'CommandError';
   }
+}
+
+/** A script passed as one argument (sh -c) would bury the error under its text: name it by its first line. */
+function shortArg(arg: string): string {
+  if (!arg.includes('\n')) return arg;
+  const lines = arg.trim().split('\n');
+  return `'${lines[0]?.trim() ?? ''} ...' (a ${lines.length}-line script)`;
 }
 
 export function lastLines(text: string, count: number): string {
