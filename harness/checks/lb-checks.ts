@@ -38,16 +38,18 @@ function checkServiceAt(model: NodeLbModel, network: NetworkLbView, location: Ke
   // Nodes learn a service from its tasks' endpoints and forget it with the last
   // one: a service none of whose tasks runs on the network has no state to check.
   // A node that still knows it is checked in full (stale backends are a finding).
+  const rules = location.markRules.filter((r) => r.table === 'mangle' && r.chain === vipChain(location) && r.destination === view.vip);
+  const ruleText = rules.map((r) => `mark ${r.mark} (${r.text})`).join('; ') || 'no rule';
   const taskless = view.expected.length === 0 && view.leaving.length === 0;
   if (taskless && !known) {
-    results.push(result('lb.fwmark-known', subject, true, `no state for ${view.service}: none of its tasks runs on ${view.network}`, 'service absent from network inspect --verbose'));
+    const none = `none of its tasks runs on ${view.network}`;
+    results.push(result('lb.fwmark-known', subject, true, `no state for ${view.service}: ${none}`, 'service absent from network inspect --verbose'));
+    results.push(result('lb.mark-rule', subject, rules.length === 0, `no MARK rule for ${view.vip}: ${none}`, ruleText));
     return results;
   }
   results.push(result('lb.fwmark-known', subject, known, `service ${view.service} with a LocalLBIndex in the node's network view`, known ? `fwmark ${view.fwmark}` : 'service missing from network inspect --verbose'));
   if (!known) return results;
   const mark = view.fwmark as number;
-  const rules = location.markRules.filter((r) => r.table === 'mangle' && r.chain === vipChain(location) && r.destination === view.vip);
-  const ruleText = rules.map((r) => `mark ${r.mark} (${r.text})`).join('; ') || 'no rule';
   results.push(result('lb.mark-rule', subject, rules.length === 1 && rules[0]?.mark === mark, `one ${vipChain(location)} MARK rule for ${view.vip} setting mark ${mark}`, ruleText));
   const ipvs = location.ipvs.find((s) => s.protocol === 'FWM' && s.fwmark === mark);
   results.push(result('lb.ipvs-service', subject, ipvs !== undefined, `IPVS FWM service ${mark}`, ipvs ? `FWM ${mark} ${ipvs.scheduler} with ${ipvs.reals.length} real servers` : `no FWM ${mark} (FWM services: ${list(location.ipvs.filter((s) => s.protocol === 'FWM').map((s) => String(s.fwmark)))})`));

@@ -156,8 +156,19 @@ describe('dataplane checks on services without a running task', () => {
     const results = evaluate(clusterFixture('docker-26.1.5-rejected-task', ['m1', 'w1', 'w2']));
     expect(failures(results)).toEqual([]);
     const broken = results.filter((r) => r.service === 'broken');
-    expect(broken.map((r) => [r.check, r.node, r.status])).toEqual(['m1', 'w1', 'w2'].map((n) => ['lb.fwmark-known', `web-api-${n}`, 'pass']));
+    expect(broken.map((r) => [r.check, r.node, r.status])).toEqual(
+      ['m1', 'w1', 'w2'].flatMap((n) => [
+        ['lb.fwmark-known', `web-api-${n}`, 'pass'],
+        ['lb.mark-rule', `web-api-${n}`, 'pass'],
+      ]),
+    );
     expect(broken[0]?.expected).toBe('no state for broken: none of its tasks runs on backend');
+  });
+
+  it('catches a MARK rule left behind for the VIP of a service with no running task', () => {
+    const edit = editLb('w1', (section) => section.replace(/(\*mangle\n(?::.*\n)*)/, '$1-A INPUT -d 10.0.1.10/32 -j MARK --set-xmark 0x102/0xffffffff\n'));
+    const found = failures(evaluate(clusterFixture('docker-26.1.5-rejected-task', ['m1', 'w1', 'w2'], edit)));
+    expect(found.map((f) => [f.check, f.node, f.service, f.expected])).toEqual([['lb.mark-rule', 'web-api-w1', 'broken', 'no MARK rule for 10.0.1.10: none of its tasks runs on backend']]);
   });
 
   it('pass after api was scaled to 0, with the lingering lb_ files of m1 and w2 left out', () => {
@@ -170,6 +181,7 @@ describe('dataplane checks on services without a running task', () => {
     expect(failures(results)).toEqual([]);
     expect(results.filter((r) => r.node === 'web-api-w1' && r.service).map((r) => [r.check, r.service])).toEqual([
       ['lb.fwmark-known', 'api'],
+      ['lb.mark-rule', 'api'],
       ['lb.fwmark-known', 'web'],
       ['lb.mark-rule', 'web'],
       ['lb.ipvs-service', 'web'],
