@@ -17,17 +17,19 @@ export function runIngressChecks(model: NodeLbModel, swarm: SwarmState): CheckRe
       const sbox = model.ingress;
       const rules = (sbox?.markRules ?? []).filter((r) => r.table === 'mangle' && r.chain === 'PREROUTING' && r.dport === port.publishedPort && (r.protocol ?? 'tcp') === port.protocol);
       const rule = rules[0];
+      const expected = new Set(runningTaskIps(swarm, service.id, ingressNetwork?.networkId));
+      // With its last task the service's port leaves the routing mesh on every node: no rule is then the right state.
+      const wanted = expected.size > 0 ? 1 : 0;
       results.push({
         check: 'ingress.port-mark',
-        status: rules.length === 1 ? 'pass' : 'fail',
+        status: rules.length === wanted ? 'pass' : 'fail',
         ...subject,
-        expected: `one PREROUTING MARK rule for --dport ${port.publishedPort}`,
+        expected: wanted ? `one PREROUTING MARK rule for --dport ${port.publishedPort}` : `no PREROUTING MARK rule for --dport ${port.publishedPort}: no task of ${service.name} runs`,
         seen: sbox ? rules.map((r) => r.text).join('; ') || 'no rule' : 'no ingress_sbox namespace on this node',
       });
-      if (!rule || !sbox) continue;
+      if (!rule || !sbox || !wanted) continue;
       const ipvs = sbox.ipvs.find((s) => s.protocol === 'FWM' && s.fwmark === rule.mark);
       const active = new Set((ipvs?.reals ?? []).filter((r) => r.weight > 0).map((r) => r.address));
-      const expected = new Set(runningTaskIps(swarm, service.id, ingressNetwork?.networkId));
       const missing = [...expected].filter((ip) => !active.has(ip)).sort();
       const stale = [...active].filter((ip) => !expected.has(ip)).sort();
       results.push({
