@@ -58,6 +58,11 @@ export function taskName(service: SwarmService, task: SwarmTask): string {
   return `${service.name}.${task.slot || task.nodeId}`;
 }
 
+/** The hostname of the node a task is assigned to; undefined before the scheduler assigned one. */
+export function taskHostname(swarm: SwarmState, task: SwarmTask): string | undefined {
+  return swarm.nodes.find((n) => n.id === task.nodeId)?.hostname;
+}
+
 /** The addresses on one network of a service's tasks that Swarm wants running and that run. */
 export function runningTaskIps(swarm: SwarmState, serviceId: string, networkId: string | undefined): string[] {
   return swarm.tasks

@@ -1,4 +1,4 @@
-import { isRunningTask, taskName, type SwarmState, type SwarmTask } from '../inspect/swarm-state.js';
+import { isRunningTask, taskHostname, taskName, type SwarmState, type SwarmTask } from '../inspect/swarm-state.js';
 import type { Topology, TopologyService } from './topology.js';
 
 function expectedTaskCount(service: TopologyService, tasks: readonly SwarmTask[], nodeCount: number): number {
@@ -14,7 +14,6 @@ function expectedTaskCount(service: TopologyService, tasks: readonly SwarmTask[]
  * convergence timeout says what it saw. Empty when the deployment converged.
  */
 export function pendingServices(state: SwarmState, topology: Topology, nodeCount: number): string[] {
-  const hostname = (t: SwarmTask) => state.nodes.find((n) => n.id === t.nodeId)?.hostname ?? 'unassigned';
   return topology.services.flatMap((service) => {
     const swarmService = state.services.find((s) => s.name === service.name);
     if (!swarmService) return [`${service.name}: no such service`];
@@ -22,7 +21,7 @@ export function pendingServices(state: SwarmState, topology: Topology, nodeCount
     const running = tasks.filter(isRunningTask).length;
     const expected = expectedTaskCount(service, tasks, nodeCount);
     if (running >= expected) return [];
-    const states = tasks.slice(0, 6).map((t) => `${taskName(swarmService, t)}@${hostname(t)}: ${t.state}${t.error ? ` (${t.error})` : ''}`);
+    const states = tasks.slice(0, 6).map((t) => `${taskName(swarmService, t)}@${taskHostname(state, t) ?? 'unassigned'}: ${t.state}${t.error ? ` (${t.error})` : ''}`);
     return [`${service.name} ${running}/${expected} [${states.join('; ')}]`];
   });
 }

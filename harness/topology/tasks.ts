@@ -1,7 +1,7 @@
 import type { Cluster } from '../cluster/cluster.js';
 import type { ClusterNode } from '../cluster/cluster-node.js';
 import { CommandError } from '../core/errors.js';
-import { isRunningTask, readSwarmState, taskName, type SwarmState } from '../inspect/swarm-state.js';
+import { isRunningTask, readSwarmState, taskHostname, taskName, type SwarmState } from '../inspect/swarm-state.js';
 
 /** A running task's container, reached through the node that runs it. */
 export interface TaskContainer {
@@ -19,7 +19,7 @@ export function taskContainersOf(cluster: Cluster, swarm: SwarmState, serviceNam
   return swarm.tasks
     .filter((t) => t.serviceId === service.id && isRunningTask(t) && t.containerId)
     .flatMap((task) => {
-      const hostname = swarm.nodes.find((n) => n.id === task.nodeId)?.hostname;
+      const hostname = taskHostname(swarm, task);
       return hostname ? [{ service: service.name, taskId: task.id, taskName: taskName(service, task), node: cluster.node(hostname), containerId: task.containerId }] : [];
     });
 }
