@@ -35,11 +35,11 @@ function checkServiceAt(model: NodeLbModel, network: NetworkLbView, location: Ke
   const results: CheckResult[] = [];
   if (view.endpointMode !== 'vip' || !view.vip) return results;
   const known = view.fwmark !== undefined && view.fwmark > 0;
-  // Nodes learn a service from its tasks' endpoints and forget it with the last
-  // one: a service none of whose tasks runs on the network has no state to check.
-  // A node that still knows it is checked in full (stale backends are a finding).
   const rules = location.markRules.filter((r) => r.table === 'mangle' && r.chain === vipChain(location) && r.destination === view.vip);
   const ruleText = rules.map((r) => `mark ${r.mark} (${r.text})`).join('; ') || 'no rule';
+  // Nodes learn a service from its tasks' endpoints and forget it with the last
+  // one: a service none of whose tasks runs on the network must have no state here.
+  // A node that still knows it is checked in full (stale backends are a finding).
   const taskless = view.expected.length === 0 && view.leaving.length === 0;
   if (taskless && !known) {
     const none = `none of its tasks runs on ${view.network}`;
