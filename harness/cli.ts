@@ -37,3 +37,7 @@ try {
     process.exitCode = 3;
   }
 }
+// Work a failure or Ctrl-C cancelled may still hold a socket or a timer (a
+// testcontainers wait that takes no signal): the command is over, so exit now
+// rather than when the last of those lets go.
+process.exit(process.exitCode ?? 0);

@@ -3,7 +3,8 @@ import type Docker from 'dockerode';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import pRetry from 'p-retry';
 import { CommandError, ConfigError, SwarmlabError, errorMessage } from '../core/errors.js';
-import { cleanupOnInterrupt } from '../core/interrupt.js';
+import { untilCancelled } from '../core/cancel.js';
+import { cleanupOnInterrupt, sharedCleanup } from '../core/interrupt.js';
 import { labels } from '../core/labels.js';
 import type { Logger } from '../core/log.js';
 import { waitFor } from '../core/wait.js';
@@ -54,12 +55,13 @@ export async function bringUpCluster(specIn: ClusterSpec, engine: RunningEngine,
   for (const image of new Set(nodes.map((n) => n.image))) images.set(image, await resolveNodeImage(image, engine.dockerHost, log));
 
   pointTestcontainersAt(engine);
-  const cleanup = () => teardownByLabel(docker, log, spec.name).then(() => undefined);
+  const cleanup = sharedCleanup(() => teardownByLabel(docker, log, spec.name).then(() => undefined));
   const unregister = cleanupOnInterrupt(cleanup);
   try {
     await createNetwork(docker, spec.name);
+    // testcontainers' start takes no signal: a cancelled run (a dead engine, Ctrl-C) stops waiting for it at once.
     await log.step(`start ${nodes.length} nodes`, () =>
-      Promise.all(nodes.map((node) => startNode(docker, spec.name, node, images.get(node.image) ?? node.image, options.nodeStartTimeoutMs ?? 120_000))),
+      untilCancelled(Promise.all(nodes.map((node) => startNode(docker, spec.name, node, images.get(node.image) ?? node.image, options.nodeStartTimeoutMs ?? 120_000)))),
     );
     const cluster = await Cluster.attach(docker, spec.name);
     for (const image of options.images ?? []) {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { execa } from 'execa';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -38,10 +39,25 @@ export async function cachedDirectory(
     await rename(tmp, path);
   } catch (error) {
     // Never let a failing clean-up hide the build error that matters.
-    await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+    await removePartial(tmp).catch(() => undefined);
     throw error;
   }
   return { path, hit: false };
+}
+
+/**
+ * Removes a build that failed or was cancelled. A debootstrap stopped half-way
+ * leaves /proc and /sys mounted inside its target: unmount them first, or the
+ * removal would walk into the host's /proc.
+ */
+async function removePartial(dir: string): Promise<void> {
+  const mounts = (await readFile('/proc/self/mounts', 'utf8'))
+    .split('\n')
+    .map((line) => line.split(' ')[1] ?? '')
+    .filter((target) => target === dir || target.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const target of mounts) await execa('umount', ['-l', target], { reject: false });
+  await rm(dir, { recursive: true, force: true });
 }
 
 export async function exists(path: string): Promise<boolean> {

@@ -1,3 +1,4 @@
+import { currentSignal, throwIfCancelled, untilCancelled } from './cancel.js';
 import { WaitTimeoutError, errorMessage } from './errors.js';
 
 export interface WaitOptions {
@@ -13,18 +14,21 @@ export type PollResult<T> = { done: true; value: T } | { done: false; seen: stri
 /**
  * Polls until `poll` says done or the deadline passes. A poll that throws counts
  * as "not yet" and its message becomes the last seen state, so a timeout always
- * explains itself.
+ * explains itself. A cancelled scope (a failed step elsewhere, Ctrl-C, a dead
+ * engine) ends the wait at once with the reason.
  */
 export async function waitFor<T>(options: WaitOptions, poll: () => Promise<PollResult<T>>): Promise<T> {
   const deadline = Date.now() + options.timeoutMs;
   const interval = options.intervalMs ?? 500;
   let lastSeen = 'nothing yet';
   for (;;) {
+    throwIfCancelled();
     try {
-      const result = await poll();
+      const result = await untilCancelled(poll());
       if (result.done) return result.value;
       lastSeen = result.seen;
     } catch (error) {
+      throwIfCancelled();
       lastSeen = errorMessage(error);
     }
     if (Date.now() + interval > deadline) throw new WaitTimeoutError(options.what, options.timeoutMs, lastSeen);
@@ -32,8 +36,21 @@ export async function waitFor<T>(options: WaitOptions, poll: () => Promise<PollR
   }
 }
 
+/** Sleeps, or rejects with the reason as soon as the current scope is cancelled. */
 export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  const signal = currentSignal();
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /** Rejects with a WaitTimeoutError when `promise` does not settle in time. */
@@ -43,7 +60,7 @@ export async function withDeadline<T>(what: string, timeoutMs: number, promise: 
     timer = setTimeout(() => reject(new WaitTimeoutError(what, timeoutMs, 'no answer')), timeoutMs);
   });
   try {
-    return await Promise.race([promise, timeout]);
+    return await untilCancelled(Promise.race([promise, timeout]));
   } finally {
     clearTimeout(timer);
   }

@@ -1,14 +1,20 @@
+import { allOrCancel } from '../core/cancel.js';
 import { ConfigError, SwarmlabError } from '../core/errors.js';
+import { installHostTools, type HostTool } from '../core/host-tools.js';
 import type { Logger } from '../core/log.js';
+import { rootfsHostTools } from '../images/debian-rootfs.js';
 import { debianSuite, isDebianSuite } from '../images/debian-suites.js';
+import { dockerCliHostTools } from '../images/image-source.js';
 import { debianNodeImage } from '../images/node-image.js';
-import { probeImage } from '../traffic/probe-image.js';
+import { probeHostTools, probeImage } from '../traffic/probe-image.js';
+import { scratchDockerdHostTools } from '../images/scratch-dockerd.js';
 import type { EngineChoice, RunningEngine } from './engine.js';
 import { engineChoices } from './engine.js';
 import { LocalEngine, LocalEngineProvider, NoIpvsError, localDockerHost, localEngineReachable } from './local-engine.js';
 import { dockerClient } from './engine-facts.js';
 import { labels } from '../core/labels.js';
 import { VmEngine, VmEngineProvider } from './vm/vm-engine.js';
+import { vmHostTools } from './vm/vm-disk.js';
 
 export interface EngineRequest {
   choice: EngineChoice;
@@ -30,18 +36,30 @@ export function parseEngineChoice(value: string, source = '--engine'): EngineCho
 }
 
 /**
+ * Every host program an engine choice may need: the images are built on the
+ * host for both engines (debootstrap, musl), the VM adds QEMU, its disk and the
+ * scratch dockerd that preloads images; `auto` may end up on either.
+ */
+export function hostToolsFor(choice: EngineChoice): HostTool[] {
+  const images = [...rootfsHostTools, ...probeHostTools, ...dockerCliHostTools];
+  return choice === 'local' ? images : [...images, ...scratchDockerdHostTools, ...vmHostTools];
+}
+
+/**
  * Brings up the requested engine. `auto` takes the local engine when it
  * answers and proves IPVS, the VM otherwise, and says which and why.
  */
 export async function startEngine(request: EngineRequest, log: Logger): Promise<RunningEngine> {
   const suite = debianSuite(request.suite);
   const extraSuites = [...new Set(request.nodeImages ?? [])].filter((n) => isDebianSuite(n) && n !== suite.name);
+  await installHostTools(hostToolsFor(request.choice), log);
   // On a cold cache each suite is a debootstrap of minutes, built side by side: on 2 cores no faster than one
   // after the other (two took 328 s together), no slower either, and machines with more cores overlap them.
-  const [nodeImage, probe, ...extraImages] = await Promise.all([
-    debianNodeImage(suite, log),
-    probeImage(log),
-    ...extraSuites.map((n) => debianNodeImage(debianSuite(n), log)),
+  // The first failure stops the others (allOrCancel): nothing builds on behind an error.
+  const [nodeImage, probe, ...extraImages] = await allOrCancel([
+    () => debianNodeImage(suite, log),
+    () => probeImage(log),
+    ...extraSuites.map((n) => () => debianNodeImage(debianSuite(n), log)),
   ]);
   const vm = new VmEngineProvider({ name: request.name, suite, preload: [nodeImage, probe, ...extraImages] }, log);
   if (request.choice === 'vm') return vm.start();

@@ -1,8 +1,10 @@
 import { cachedDirectory, type CacheEntry } from '../core/cache.js';
-import { ensureHostTools } from '../core/host-tools.js';
+import { requireHostTools, type HostTool } from '../core/host-tools.js';
 import type { Logger } from '../core/log.js';
 import { runOnHost } from '../core/run-command.js';
 import { commonPackages, type DebianSuite } from './debian-suites.js';
+
+export const rootfsHostTools: readonly HostTool[] = [{ command: 'debootstrap', debianPackage: 'debootstrap' }];
 
 export function debianMirror(): string {
   return process.env['SWARMLAB_DEBIAN_MIRROR'] ?? 'http://deb.debian.org/debian';
@@ -17,7 +19,7 @@ export async function debianRootfs(suite: DebianSuite, log: Logger): Promise<Cac
   const packages = [...commonPackages, ...suite.extraPackages];
   const mirror = debianMirror();
   const entry = await cachedDirectory('rootfs', { suite: suite.name, packages, mirror, v: 1 }, async (dir) => {
-    await ensureHostTools([{ command: 'debootstrap', debianPackage: 'debootstrap' }], log);
+    await requireHostTools(rootfsHostTools);
     await log.step(`debootstrap ${suite.name} (Docker ${suite.dockerVersion}; a few minutes, once)`, () =>
       runOnHost(
         'debootstrap',

@@ -1,4 +1,5 @@
 import { SwarmlabError } from '../core/errors.js';
+import type { HostTool } from '../core/host-tools.js';
 import type { Logger } from '../core/log.js';
 import { runOnHost, shellQuote } from '../core/run-command.js';
 
@@ -15,6 +16,9 @@ export interface ImageSource {
   /** `docker import --change` instructions (ENTRYPOINT, LABEL, ...). */
   changes: readonly string[];
 }
+
+/** Imports into an engine, and pulls, go through the docker CLI on the host. */
+export const dockerCliHostTools: readonly HostTool[] = [{ command: 'docker', debianPackage: 'docker.io' }];
 
 /** The shell command that imports `source` into the engine at `dockerHost`. */
 export function importCommand(source: ImageSource, dockerHost: string): string {

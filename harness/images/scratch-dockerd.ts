@@ -2,11 +2,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SwarmlabError, lastLines } from '../core/errors.js';
-import { ensureHostTools } from '../core/host-tools.js';
+import { requireHostTools, type HostTool } from '../core/host-tools.js';
 import type { Logger } from '../core/log.js';
 import { runOnHost } from '../core/run-command.js';
 import { waitFor } from '../core/wait.js';
 import { importCommand, type ImageSource } from './image-source.js';
+
+export const scratchDockerdHostTools: readonly HostTool[] = [
+  { command: 'dockerd', debianPackage: 'docker.io' },
+  { command: 'docker', debianPackage: 'docker.io' },
+];
 
 /**
  * A throwaway dockerd on the host, used only to write images into a data-root
@@ -22,13 +27,7 @@ export class ScratchDockerd {
   ) {}
 
   async start(): Promise<StartedScratchDockerd> {
-    await ensureHostTools(
-      [
-        { command: 'dockerd', debianPackage: 'docker.io' },
-        { command: 'docker', debianPackage: 'docker.io' },
-      ],
-      this.log,
-    );
+    await requireHostTools(scratchDockerdHostTools);
     await mkdir(this.dataRoot, { recursive: true });
     // Unix socket paths are limited to 108 bytes and cache paths are long: the
     // exec-root (where containerd's socket lives) and the API socket go to a short temp dir.

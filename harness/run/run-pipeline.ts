@@ -4,7 +4,7 @@ import type { Cluster } from '../cluster/cluster.js';
 import { collectLogs } from '../cluster/collect-logs.js';
 import { evaluateDataplane, snapshotDataplane } from '../checks/dataplane.js';
 import { errorMessage } from '../core/errors.js';
-import { cleanupOnInterrupt } from '../core/interrupt.js';
+import { cleanupOnInterrupt, sharedCleanup } from '../core/interrupt.js';
 import type { Logger } from '../core/log.js';
 import type { RunningEngine } from '../engine/engine.js';
 import { startEngine, type EngineRequest } from '../engine/select-engine.js';
@@ -96,12 +96,12 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
   let engine: RunningEngine | undefined;
   let lab: Lab | undefined;
   const vmWasRunning = options.engine.choice !== 'local' && (await VmEngine.attach(options.engine.name, log)) !== undefined;
-  const cleanup = async (): Promise<void> => {
+  const cleanup = sharedCleanup(async () => {
     if (options.keep) return;
     await lab?.destroy();
     // A VM this run booted is stopped again; one that was already running is left as found.
     if (engine?.kind === 'vm' && !vmWasRunning) await engine.stop();
-  };
+  });
   const unregister = cleanupOnInterrupt(cleanup);
   try {
     const nodeImages = [options.nodeImage ?? topology.cluster.nodeImage];

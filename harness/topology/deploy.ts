@@ -1,4 +1,5 @@
 import type { Cluster } from '../cluster/cluster.js';
+import { cleanupScope } from '../core/cancel.js';
 import { SwarmlabError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { waitFor } from '../core/wait.js';
@@ -72,13 +73,20 @@ export async function deployTopology(docker: Docker, cluster: Cluster, topology:
       for (const image of images) await sideLoadImage(docker, cluster.nodes, image, log);
     });
   }
-  await log.step(`create ${topology.networks.length} networks and ${topology.services.length} services`, () =>
-    // One exec for all: each docker CLI start costs seconds under emulation.
-    cluster.leader.dockerCliSequence(
-      [...topology.networks.map((n) => networkCreateArgs(topology, n)), ...topology.services.map((s) => serviceCreateArgs(topology, s, serviceImage(s, options)))],
-      120_000,
-    ),
-  );
+  try {
+    await log.step(`create ${topology.networks.length} networks and ${topology.services.length} services`, () =>
+      // One exec for all: each docker CLI start costs seconds under emulation.
+      cluster.leader.dockerCliSequence(
+        [...topology.networks.map((n) => networkCreateArgs(topology, n)), ...topology.services.map((s) => serviceCreateArgs(topology, s, serviceImage(s, options)))],
+        120_000,
+      ),
+    );
+  } catch (error) {
+    // Docker can accept the first networks and refuse a later object: leave nothing of the topology behind.
+    log.error(`creating ${topology.name} failed; removing what was created of it`);
+    await cleanupScope(() => undeployTopology(cluster, topology, log)).catch((e: unknown) => log.warn(`removing ${topology.name} failed: ${errorMessage(e)}`));
+    throw error;
+  }
   await log.step(`wait for ${topology.name} to converge`, () => waitForConvergence(cluster, topology, options.convergeTimeoutMs ?? 180_000));
 }
 
@@ -115,19 +123,20 @@ async function waitForDns(cluster: Cluster, topology: Topology, swarm: SwarmStat
   }
 }
 
-/** Removes the topology's services, then its networks (the tasks must be gone first). */
+/**
+ * Removes the services, then the networks, that carry the topology's label
+ * (the tasks must be gone before their network can go): everything a deploy
+ * created, also when it stopped half-way.
+ */
 export async function undeployTopology(cluster: Cluster, topology: Topology, log: Logger): Promise<void> {
+  const filter = `label=${topologyLabel}=${topology.name}`;
   await log.step(`remove ${topology.name}`, async () => {
-    const services = topology.services.map((s) => s.name);
-    await cluster.leader.exec(['docker', 'service', 'rm', ...services]);
-    for (const network of topology.networks) {
-      // Swarm removes a network asynchronously: `rm` can succeed while the name is still taken. Gone means inspect no longer finds it.
-      const script = 'docker network rm "$1" >/dev/null 2>&1; docker network inspect --format "{{.Id}}" "$1"';
-      await waitFor({ what: `network ${network.name} to be gone`, timeoutMs: 60_000, intervalMs: 1000 }, async () => {
-        const result = await cluster.leader.exec(['sh', '-c', script, 'sh', network.name]);
-        const gone = result.exitCode !== 0 && /not found|No such network/i.test(result.stderr);
-        return gone ? { done: true, value: undefined } : { done: false, seen: result.exitCode === 0 ? `still listed as ${result.stdout.trim()}` : result.stderr.trim() };
-      });
-    }
+    await cluster.leader.run(['sh', '-c', 'ids=$(docker service ls -q --filter "$1") && { [ -z "$ids" ] || docker service rm $ids >/dev/null; }', 'sh', filter]);
+    // Swarm removes a network asynchronously: `rm` can succeed while the name is still taken. Gone means ls no longer lists it.
+    const script = 'ids=$(docker network ls -q --filter "$1") || exit 1; [ -z "$ids" ] && exit 0; docker network rm $ids >/dev/null 2>&1; docker network ls --format "{{.Name}}" --filter "$1"';
+    await waitFor({ what: `the networks of ${topology.name} to be gone`, timeoutMs: 60_000, intervalMs: 1000 }, async () => {
+      const left = (await cluster.leader.run(['sh', '-c', script, 'sh', filter])).trim();
+      return left === '' ? { done: true, value: undefined } : { done: false, seen: `still listed: ${left.split('\n').join(', ')}` };
+    });
   });
 }

@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import { bringUpCluster } from '../cluster/bring-up.js';
 import { Cluster } from '../cluster/cluster.js';
 import { teardownByLabel } from '../cluster/teardown.js';
-import { cleanupOnInterrupt } from '../core/interrupt.js';
+import { cleanupOnInterrupt, sharedCleanup } from '../core/interrupt.js';
 import type { Logger } from '../core/log.js';
 import { dockerClient } from '../engine/engine-facts.js';
 import type { RunningEngine } from '../engine/engine.js';
@@ -46,9 +46,9 @@ export async function deployLab(engine: RunningEngine, topology: Topology, optio
         { images: [probe.ref] },
       )
     : await Cluster.attach(docker, options.existingCluster ?? '');
-  const destroy = async (): Promise<void> => {
+  const destroy = sharedCleanup(async () => {
     if (owned) await teardownByLabel(docker, log, cluster.name);
-  };
+  });
   const unregister = cleanupOnInterrupt(destroy);
   try {
     await deployTopology(docker, cluster, topology, { probeRef: probe.ref, ...(owned ? { onNodes: [probe.ref] } : {}) }, log);

@@ -1,13 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cachedDirectory, cacheKey } from '../core/cache.js';
-import { ensureHostTools } from '../core/host-tools.js';
+import { requireHostTools, type HostTool } from '../core/host-tools.js';
 import { labels } from '../core/labels.js';
 import type { Logger } from '../core/log.js';
 import { runOnHost } from '../core/run-command.js';
 import type { ImageSource } from '../images/image-source.js';
 
 const sourcePath = new URL('./probe/probe.c', import.meta.url);
+
+export const probeHostTools: readonly HostTool[] = [
+  { command: 'musl-gcc', debianPackage: 'musl-tools' },
+  { command: 'strip', debianPackage: 'binutils' },
+];
 
 /** The port the probe serves on inside every workload task. */
 export const probePort = 80;
@@ -21,7 +26,7 @@ export async function probeImage(log: Logger): Promise<ImageSource> {
   const source = await readFile(sourcePath, 'utf8');
   const inputs = { source, cc: 'musl-gcc -static -O2', v: 1 };
   const build = await cachedDirectory('probe', inputs, async (dir) => {
-    await ensureHostTools([{ command: 'musl-gcc', debianPackage: 'musl-tools' }], log);
+    await requireHostTools(probeHostTools);
     await runOnHost('musl-gcc', ['-static', '-O2', '-Wall', '-o', join(dir, 'probe'), new URL(sourcePath).pathname, '-lpthread'], log);
     await runOnHost('strip', [join(dir, 'probe')], log);
   });

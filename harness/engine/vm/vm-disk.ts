@@ -2,7 +2,7 @@ import { copyFile, readdir, readFile, rm, writeFile, chmod } from 'node:fs/promi
 import { join } from 'node:path';
 import { cachedDirectory, type CacheEntry } from '../../core/cache.js';
 import { SwarmlabError } from '../../core/errors.js';
-import { ensureHostTools } from '../../core/host-tools.js';
+import { requireHostTools, type HostTool } from '../../core/host-tools.js';
 import type { Logger } from '../../core/log.js';
 import { runOnHost } from '../../core/run-command.js';
 import { debianRootfs } from '../../images/debian-rootfs.js';
@@ -22,11 +22,11 @@ export interface VmDisk {
   hit: boolean;
 }
 
-export const vmHostTools = [
+/** What booting needs besides the builders' own (rootfs, data-root): the emulator, overlays, the file system. */
+export const vmHostTools: readonly HostTool[] = [
   { command: 'qemu-system-x86_64', debianPackage: 'qemu-system-x86' },
   { command: 'qemu-img', debianPackage: 'qemu-utils' },
   { command: 'mkfs.ext4', debianPackage: 'e2fsprogs' },
-  { command: 'debootstrap', debianPackage: 'debootstrap' },
 ];
 
 /**
@@ -36,7 +36,7 @@ export const vmHostTools = [
  * system straight from that tree in seconds.
  */
 export async function vmDisk(suite: DebianSuite, preload: readonly ImageSource[], log: Logger): Promise<VmDisk> {
-  await ensureHostTools(vmHostTools, log);
+  await requireHostTools(vmHostTools);
   const rootfs = await debianRootfs(suite, log);
   const dataRoot = await preloadedDataRoot(preload, log);
   const init = await readFile(initScriptPath, 'utf8');

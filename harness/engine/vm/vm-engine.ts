@@ -3,7 +3,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { SwarmlabError, lastLines } from '../../core/errors.js';
-import { cleanupOnInterrupt } from '../../core/interrupt.js';
+import { cleanupOnInterrupt, sharedCleanup } from '../../core/interrupt.js';
 import type { Logger } from '../../core/log.js';
 import { runOnHost } from '../../core/run-command.js';
 import { StateStore } from '../../core/state.js';
@@ -12,6 +12,7 @@ import type { DebianSuite } from '../../images/debian-suites.js';
 import type { ImageSource } from '../../images/image-source.js';
 import { dockerClient, engineFacts } from '../engine-facts.js';
 import type { EngineFacts, EngineProvider, RunningEngine } from '../engine.js';
+import { chooseAcceleration } from './kvm-probe.js';
 import { vmDisk } from './vm-disk.js';
 
 export interface VmEngineOptions {
@@ -103,8 +104,8 @@ export class VmEngineProvider implements EngineProvider {
     const pidFile = join(dir, 'qemu.pid');
     // A copy-on-write overlay keeps the cached disk pristine and makes each boot start clean.
     await runOnHost('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', disk.disk, '-F', 'raw', overlay], this.log);
-    const accel = existsSync('/dev/kvm') ? 'kvm' : 'tcg';
-    if (accel === 'tcg') this.log.info('no /dev/kvm: the VM runs under software emulation (slower, still correct)');
+    const { accel, why } = await chooseAcceleration(disk.kernel);
+    this.log.info(why);
     const port = await freeLoopbackPort();
     const args = [
       '-name', `swarmlab-${name}`,
@@ -132,11 +133,11 @@ export class VmEngineProvider implements EngineProvider {
     };
     // Ctrl-C while booting stops the half-booted VM; QEMU may still be daemonizing,
     // so its pid file can lag the signal by a moment.
-    const stopHalfBooted = async (): Promise<void> => {
+    const stopHalfBooted = sharedCleanup(async () => {
       for (let i = 0; i < 30 && !existsSync(pidFile); i++) await sleep(100);
       const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
       if (pid > 0) await new VmEngine({ ...pending, pid }, this.log).stop();
-    };
+    });
     await rm(pidFile, { force: true });
     const unregister = cleanupOnInterrupt(stopHalfBooted);
     try {
@@ -149,7 +150,7 @@ export class VmEngineProvider implements EngineProvider {
         try {
           await engine.waitForApi(this.options.bootTimeoutMs ?? 240_000);
         } catch (error) {
-          await engine.stop();
+          await stopHalfBooted();
           throw error;
         }
       });
