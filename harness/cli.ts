@@ -1,8 +1,10 @@
 import { Command } from 'commander';
+import { cancellationReason } from './core/cancel.js';
 import { SwarmlabError, errorMessage } from './core/errors.js';
 import { createLogger } from './core/log.js';
 import { registerCheckCommands } from './checks/check-cli.js';
 import { registerClusterCommands } from './cluster/cluster-cli.js';
+import { registerDoctorCommand } from './doctor/doctor-cli.js';
 import { registerEngineCommands } from './engine/engine-cli.js';
 import { registerMatrixCommand, registerRunCommand } from './run/run-cli.js';
 import { registerTopologyCommands } from './topology/topology-cli.js';
@@ -25,10 +27,13 @@ registerCheckCommands(program, log);
 registerTrafficCommands(program, log);
 registerRunCommand(program, log);
 registerMatrixCommand(program, log);
+registerDoctorCommand(program, log);
 
 try {
   await program.parseAsync(process.argv);
-} catch (error) {
+} catch (thrown) {
+  // When the engine died or the user interrupted, that is the story, not the socket error it caused.
+  const error = cancellationReason() ?? thrown;
   if (error instanceof SwarmlabError) {
     log.error(error.message);
     process.exitCode = 2;

@@ -6,7 +6,7 @@ import type Docker from 'dockerode';
 import { leftoversOf } from '../harness/cluster/teardown.js';
 import { clusterFilter } from '../harness/core/labels.js';
 import { dockerClient } from '../harness/engine/engine-facts.js';
-import { vmStates } from '../harness/engine/vm/vm-engine.js';
+import { vmStates } from '../harness/engine/vm/vm-state.js';
 import { sharedEngine, sharedEngineName, suiteLogger } from './shared-engine.js';
 
 // Ctrl-C at each stage leaves nothing behind: the CLI is run as a user runs

@@ -62,6 +62,25 @@ export class CommandError extends SwarmlabError {
   }
 }
 
+/**
+ * A failure that is not swarmlab's own (a socket error from a library, say),
+ * named by the step it broke, so a bare "connect ECONNREFUSED" never reaches
+ * the user alone.
+ */
+export class StepError extends SwarmlabError {
+  constructor(
+    readonly step: string,
+    cause: unknown,
+  ) {
+    super('step', `${step}: ${errorMessage(cause)}`, { step }, { cause });
+    this.name = 'StepError';
+  }
+}
+
+export function inStep(step: string, error: unknown): unknown {
+  return error instanceof SwarmlabError ? error : new StepError(step, error);
+}
+
 /** A script passed as one argument (sh -c) would bury the error under its text: name it by its first line. */
 function shortArg(arg: string): string {
   if (!arg.includes('\n')) return arg;

@@ -1,3 +1,5 @@
+import { inStep } from './errors.js';
+
 /**
  * The one place swarmlab writes human-readable progress. Lines go to stderr so
  * that stdout stays clean for machine output (`--json`, `DOCKER_HOST=...`).
@@ -50,7 +52,7 @@ export function createLogger(scope: string): Logger {
         return result;
       } catch (error) {
         write('error', `${name} failed after ${((Date.now() - started) / 1000).toFixed(1)} s`);
-        throw error;
+        throw inStep(name, error);
       }
     },
     child: (sub) => createLogger(`${scope}/${sub}`),

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { CommandError } from '../core/errors.js';
+import { CommandError, SwarmlabError, errorMessage } from '../core/errors.js';
 import { withDeadline } from '../core/wait.js';
 import { demuxDockerStream } from './docker-stream.js';
 
@@ -37,7 +37,20 @@ export async function execIn(docker: Docker, containerId: string, command: reado
     const info = await exec.inspect();
     return { exitCode: info.ExitCode ?? -1, stdout, stderr };
   };
-  return withDeadline(`\`${command.join(' ')}\` in ${where}`, timeoutMs, run());
+  const what = `\`${command.join(' ')}\` in ${where}`;
+  try {
+    return await withDeadline(what, timeoutMs, run());
+  } catch (error) {
+    if (error instanceof SwarmlabError) throw error;
+    // A socket error alone ("connect ECONNREFUSED") says neither which engine nor which node.
+    throw new SwarmlabError('docker-api', `${what}: the Docker API at ${apiAddress(docker)} failed: ${errorMessage(error)}`, { where, command }, { cause: error });
+  }
+}
+
+/** Where a dockerode client talks to, for error messages. */
+export function apiAddress(docker: Docker): string {
+  const modem = docker.modem as { socketPath?: string; host?: string; port?: number | string };
+  return modem.socketPath ? `unix://${modem.socketPath}` : `tcp://${modem.host ?? '?'}:${modem.port ?? '?'}`;
 }
 
 /** Like execIn, but a non-zero exit is a CommandError carrying the output. */

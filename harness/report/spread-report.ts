@@ -16,18 +16,31 @@ export function formatSpread(m: SpreadMeasurement): string {
     const bar = '#'.repeat(Math.round((r.share / maxShare) * barWidth)).padEnd(barWidth);
     lines.push(`  ${r.replica.padEnd(16)} ${String(r.count).padStart(6)}  ${(r.share * 100).toFixed(1).padStart(5)}%  ${bar}  expected ${(r.expectedShare * 100).toFixed(1)}%  ${r.deviation >= 0 ? '+' : ''}${(r.deviation * 100).toFixed(1)}%`);
   }
+  // With no answer at all there is no spread to judge and no latency to report: say what failed instead.
+  if (v.answered === 0) {
+    lines.push(`errors: ${errorSummary(v.errors)}`, `FAIL: ${failureReason(m)}`);
+    return lines.join('\n');
+  }
   lines.push(
     v.degreesOfFreedom === 0 ? 'one replica: no spread to judge, only that it answered' : `chi-square ${v.chiSquare.toFixed(2)} on ${v.degreesOfFreedom} df, p = ${v.pValue.toPrecision(3)} (alpha ${v.alpha})${v.underpowered ? `  WARNING: ${v.answered} answers are fewer than the ${v.requiredRequests} needed to detect the configured skew` : ''}`,
     `latency ms: p50 ${v.latencyMs.p50.toFixed(1)}  p90 ${v.latencyMs.p90.toFixed(1)}  p99 ${v.latencyMs.p99.toFixed(1)}  max ${v.latencyMs.max.toFixed(1)}  near a SYN retransmit (1 s/3 s): ${v.latencyMs.nearSynRetransmit}`,
   );
-  if (Object.keys(v.errors).length) lines.push(`errors: ${Object.entries(v.errors).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  if (Object.keys(v.errors).length) lines.push(`errors: ${errorSummary(v.errors)}`);
   if (v.silent.length) lines.push(`never answered: ${v.silent.join(', ')}`);
   lines.push(v.pass ? 'PASS' : `FAIL: ${failureReason(m)}`);
   return lines.join('\n');
 }
 
+function errorSummary(errors: Record<string, number>): string {
+  return Object.entries(errors).map(([k, n]) => `${k} ${n}`).join(', ');
+}
+
 export function failureReason(m: SpreadMeasurement): string {
   const v = m.verdict;
+  if (v.answered === 0) {
+    const early = v.requests < m.request.requests ? `; the client stopped after ${v.requests} of ${m.request.requests} requests failed with no answer` : '';
+    return `no request was answered (${errorSummary(v.errors) || 'no request sent'})${early}`;
+  }
   if (v.silent.length) return `${v.silent.join(', ')} never answered`;
   if (Object.keys(v.errors).length) return `${Object.values(v.errors).reduce((a, b) => a + b, 0)} requests failed`;
   const worst = v.replicas.reduce((a, b) => (Math.abs(b.deviation) > Math.abs(a.deviation) ? b : a));

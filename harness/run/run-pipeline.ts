@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Cluster } from '../cluster/cluster.js';
 import { collectLogs } from '../cluster/collect-logs.js';
 import { evaluateDataplane, snapshotDataplane } from '../checks/dataplane.js';
+import { cancellationReason } from '../core/cancel.js';
 import { errorMessage } from '../core/errors.js';
 import { cleanupOnInterrupt, sharedCleanup } from '../core/interrupt.js';
 import type { Logger } from '../core/log.js';
@@ -135,7 +136,9 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
         });
       }
     });
-  } catch (error) {
+  } catch (thrown) {
+    // A dead engine or Ctrl-C explains the failure better than the error it caused in the step that ran.
+    const error = cancellationReason() ?? thrown;
     outcomes.push({ stage: 'harness', check: 'harness.run', subject: topology.name, status: 'fail', message: errorMessage(error) });
     log.error(errorMessage(error));
   } finally {

@@ -11,9 +11,10 @@ export interface ProbeRequestOptions {
   keepalive: boolean;
   /** Resolve the name before every request (dnsrr and tasks.<name> spread through DNS). */
   resolveEach: boolean;
+  /** Stop after this many failed requests when none was answered (a dead target costs seconds, not minutes). */
+  giveUpAfter: number;
 }
 
-export const defaultProbeRequest = { requests: 100, concurrency: 4, timeoutMs: 5000, keepalive: false, resolveEach: false };
 
 export function probeClientArgs(options: ProbeRequestOptions): string[] {
   return [
@@ -23,6 +24,7 @@ export function probeClientArgs(options: ProbeRequestOptions): string[] {
     '--timeout-ms', String(options.timeoutMs),
     ...(options.keepalive ? ['--keepalive'] : []),
     ...(options.resolveEach ? ['--resolve-each'] : []),
+    '--give-up-after', String(options.giveUpAfter),
   ];
 }
 
@@ -32,7 +34,7 @@ export function probeClientArgs(options: ProbeRequestOptions): string[] {
  * process does hundreds) and returns a record per request.
  */
 export async function runProbeClient(from: TaskContainer, options: ProbeRequestOptions): Promise<ProbeRecord[]> {
-  // Worst case every request times out, one after another per worker.
+  // Worst case every request times out, one after another per worker; a dead target only until the client gives up.
   const budgetMs = Math.ceil(options.requests / options.concurrency) * options.timeoutMs + 30_000;
   const out = await execInTask(from, probeClientArgs(options), budgetMs);
   return parseProbeRecords(out);

@@ -110,6 +110,8 @@ export async function measureSpread(cluster: Cluster, request: SpreadRequest, lo
     keepalive: request.keepalive,
     // Through DNS every request must look the name up again, or it all goes to one address.
     resolveEach: !viaVip && !byAddress,
+    // Three rounds of failures with no answer: the target is dead, not unlucky.
+    giveUpAfter: Math.max(12, request.concurrency * 3),
   };
   const started = Date.now();
   const records = await log.step(`${request.requests} requests from ${client.taskName} (${client.node.hostname}) to ${request.to}`, () => runProbeClient(client, options));

@@ -2,11 +2,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { SwarmlabError, lastLines } from '../../core/errors.js';
+import { SwarmlabError } from '../../core/errors.js';
 import { cleanupOnInterrupt, sharedCleanup } from '../../core/interrupt.js';
 import type { Logger } from '../../core/log.js';
 import { runOnHost } from '../../core/run-command.js';
-import { StateStore } from '../../core/state.js';
 import { sleep, waitFor } from '../../core/wait.js';
 import type { DebianSuite } from '../../images/debian-suites.js';
 import type { ImageSource } from '../../images/image-source.js';
@@ -14,6 +13,8 @@ import { dockerClient, engineFacts } from '../engine-facts.js';
 import type { EngineFacts, EngineProvider, RunningEngine } from '../engine.js';
 import { chooseAcceleration } from './kvm-probe.js';
 import { vmDisk } from './vm-disk.js';
+import { recordEngineDeath, unwatchVmEngine, watchVmEngine } from './engine-watch.js';
+import { consoleTail, dockerHostOf, isAlive, isOurQemu, vmStates, type VmState } from './vm-state.js';
 
 export interface VmEngineOptions {
   /** Instance name; two engines with different names run side by side. */
@@ -24,45 +25,6 @@ export interface VmEngineOptions {
   memoryMb?: number;
   cpus?: number;
   bootTimeoutMs?: number;
-}
-
-/** What survives the process that started the VM (see StateStore). */
-export interface VmState {
-  name: string;
-  pid: number;
-  port: number;
-  suite: string;
-  dir: string;
-  consoleLog: string;
-  probeImage: string;
-  accel: 'kvm' | 'tcg';
-  startedAt: string;
-}
-
-export const vmStates = new StateStore<VmState>('engines');
-
-function dockerHostOf(state: VmState): string {
-  return `tcp://127.0.0.1:${state.port}`;
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The pid is ours only if it is a QEMU whose command line names our instance directory. */
-async function isOurQemu(state: VmState): Promise<boolean> {
-  if (!isAlive(state.pid)) return false;
-  try {
-    const cmdline = await readFile(`/proc/${state.pid}/cmdline`, 'utf8');
-    return cmdline.includes('qemu-system') && cmdline.includes(state.dir);
-  } catch {
-    return false;
-  }
 }
 
 async function freeLoopbackPort(): Promise<number> {
@@ -159,6 +121,7 @@ export class VmEngineProvider implements EngineProvider {
     }
     const state = await vmStates.read(name);
     if (!state) throw new SwarmlabError('vm-engine', `state of VM "${name}" vanished during boot`);
+    watchVmEngine(state, this.log);
     return new VmEngine(state, this.log);
   }
 }
@@ -171,14 +134,28 @@ export class VmEngine implements RunningEngine {
     private readonly log: Logger,
   ) {}
 
-  /** The running VM engine of that name, or undefined (stale state is cleaned up). */
+  /**
+   * The running VM engine of that name, watched from now on (see watchVmEngine),
+   * or undefined. An engine recorded as running whose QEMU is gone died
+   * unseen: that is written down (doctor shows it) and its state cleared, so
+   * the next start needs no clean-up by hand.
+   */
   static async attach(name: string, log: Logger): Promise<VmEngine | undefined> {
     const state = await vmStates.read(name);
     if (!state) return undefined;
-    if (await isOurQemu(state)) return new VmEngine(state, log);
-    log.debug(`VM engine "${name}" is recorded but not running; removing its state`);
-    await vmStates.remove(name);
+    if (await isOurQemu(state)) {
+      watchVmEngine(state, log);
+      return new VmEngine(state, log);
+    }
+    const death = await recordEngineDeath(state, `its QEMU process (pid ${state.pid}) was gone when a later command looked (killed, out of memory, or the machine restarted)`);
+    log.warn(`VM engine "${name}" was recorded as running but ${death.how}; cleared its state`);
     return undefined;
+  }
+
+  /** The running VM engine of that name, without watching it or clearing anything (for doctor). */
+  static async find(name: string, log: Logger): Promise<VmEngine | undefined> {
+    const state = await vmStates.read(name);
+    return state && (await isOurQemu(state)) ? new VmEngine(state, log) : undefined;
   }
 
   get name(): string {
@@ -189,12 +166,8 @@ export class VmEngine implements RunningEngine {
     return dockerHostOf(this.state);
   }
 
-  async consoleTail(lines = 25): Promise<string> {
-    try {
-      return lastLines(await readFile(this.state.consoleLog, 'utf8'), lines);
-    } catch {
-      return '(no console output)';
-    }
+  consoleTail(lines = 25): Promise<string> {
+    return consoleTail(this.state, lines);
   }
 
   async waitForApi(timeoutMs: number): Promise<void> {
@@ -223,6 +196,7 @@ export class VmEngine implements RunningEngine {
   }
 
   async stop(): Promise<void> {
+    unwatchVmEngine(this.name);
     if (await isOurQemu(this.state)) {
       process.kill(this.state.pid, 'SIGTERM');
       for (let i = 0; i < 100 && isAlive(this.state.pid); i++) await sleep(100);

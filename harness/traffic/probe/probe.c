@@ -146,6 +146,9 @@ static const char *target_host;
 static int target_port = 80;
 static long total = 100, next_index = 0;
 static int timeout_ms = 5000, keepalive = 0, resolve_each = 0;
+/* A target that answers nothing would cost every request its whole timeout: after this many failures
+   without a single answer the client stops taking new requests (0: never). */
+static long give_up_after = 0, failures = 0, answers = 0;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sockaddr_in resolved;
 /* When the first request started: each record says when its request started relative to it ("at"), so the
@@ -220,7 +223,8 @@ static void *client_worker(void *arg) {
   int fd = -1;
   for (;;) {
     pthread_mutex_lock(&lock);
-    long i = next_index < total ? next_index++ : -1;
+    int hopeless = give_up_after > 0 && answers == 0 && failures >= give_up_after;
+    long i = next_index < total && !hopeless ? next_index++ : -1;
     pthread_mutex_unlock(&lock);
     if (i < 0) break;
     char err[160] = "", body[2048] = "", ip[INET_ADDRSTRLEN] = "";
@@ -235,6 +239,7 @@ static void *client_worker(void *arg) {
   report:;
     double ms = now_ms() - start, at = start - client_start;
     pthread_mutex_lock(&lock);
+    if (ok) answers++; else failures++;
     if (ok) printf("{\"i\":%ld,\"at\":%.3f,\"ok\":true,\"ms\":%.3f,\"to\":\"%s\",\"reply\":%s}\n", i, at, ms, ip, body);
     else printf("{\"i\":%ld,\"at\":%.3f,\"ok\":false,\"ms\":%.3f,\"to\":\"%s\",\"error\":\"%s\"}\n", i, at, ms, ip, err);
     pthread_mutex_unlock(&lock);
@@ -254,6 +259,7 @@ static int get(int argc, char **argv) {
     else if (!strcmp(a, "--timeout-ms") && v) { timeout_ms = atoi(v); i++; }
     else if (!strcmp(a, "--keepalive")) keepalive = 1;
     else if (!strcmp(a, "--resolve-each")) resolve_each = 1;
+    else if (!strcmp(a, "--give-up-after") && v) { give_up_after = atol(v); i++; }
     else if (!target_host) {
       static char host[256];
       snprintf(host, sizeof host, "%s", a);
@@ -263,7 +269,7 @@ static int get(int argc, char **argv) {
     } else { fprintf(stderr, "probe get: unexpected argument %s\n", a); return 2; }
   }
   if (!target_host || total < 1 || concurrency < 1 || concurrency > 256 || timeout_ms < 1) {
-    fprintf(stderr, "usage: probe get HOST[:PORT] [-n N] [-c 1..256] [--timeout-ms MS] [--keepalive] [--resolve-each]\n");
+    fprintf(stderr, "usage: probe get HOST[:PORT] [-n N] [-c 1..256] [--timeout-ms MS] [--keepalive] [--resolve-each] [--give-up-after N]\n");
     return 2;
   }
   char err[160];
