@@ -1,11 +1,13 @@
 import { Command } from 'commander';
 import { cancellationReason } from './core/cancel.js';
 import { SwarmlabError, errorMessage } from './core/errors.js';
+import { InterruptedError } from './core/interrupt.js';
 import { createLogger } from './core/log.js';
 import { registerCheckCommands } from './checks/check-cli.js';
 import { registerClusterCommands } from './cluster/cluster-cli.js';
 import { registerDoctorCommand } from './doctor/doctor-cli.js';
 import { registerEngineCommands } from './engine/engine-cli.js';
+import { explainFailure } from './engine/engine-watch.js';
 import { registerMatrixCommand, registerRunCommand } from './run/run-cli.js';
 import { registerTopologyCommands } from './topology/topology-cli.js';
 import { registerTrafficCommands } from './traffic/traffic-cli.js';
@@ -33,7 +35,7 @@ try {
   await program.parseAsync(process.argv);
 } catch (thrown) {
   // When the engine died or the user interrupted, that is the story, not the socket error it caused.
-  const error = cancellationReason() ?? thrown;
+  const error = await explainFailure(thrown);
   if (error instanceof SwarmlabError) {
     log.error(error.message);
     process.exitCode = 2;
@@ -42,7 +44,8 @@ try {
     process.exitCode = 3;
   }
 }
-// Work a failure or Ctrl-C cancelled may still hold a socket or a timer (a
-// testcontainers wait that takes no signal): the command is over, so exit now
-// rather than when the last of those lets go.
-process.exit(process.exitCode ?? 0);
+// Work a failure cancelled may still hold a socket or a timer (a testcontainers
+// wait that takes no signal): the command is over, so exit now rather than when
+// the last of those lets go. After Ctrl-C the interrupt handler exits (130)
+// once its clean-up is done.
+if (!(cancellationReason() instanceof InterruptedError)) process.exit(process.exitCode ?? 0);

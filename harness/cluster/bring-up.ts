@@ -72,7 +72,8 @@ export async function bringUpCluster(specIn: ClusterSpec, engine: RunningEngine,
     return cluster;
   } catch (error) {
     log.error(`bring-up of "${spec.name}" failed; removing what was created`);
-    await cleanup();
+    // A clean-up that fails too (the engine is gone) must not hide why the bring-up failed.
+    await cleanup().catch((e: unknown) => log.warn(`removing what was created failed: ${errorMessage(e)} (run swarmlab down ${spec.name})`));
     throw error;
   } finally {
     unregister();

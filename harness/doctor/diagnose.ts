@@ -14,7 +14,7 @@ import { dockerClient } from '../engine/engine-facts.js';
 import { localDockerHost, localEngineReachable } from '../engine/local-engine.js';
 import { hostToolsFor } from '../engine/select-engine.js';
 import { chooseAcceleration } from '../engine/vm/kvm-probe.js';
-import { lastEngineDeath, type EngineDeath } from '../engine/vm/engine-watch.js';
+import { lastEngineDeath, type EngineDeath } from '../engine/engine-watch.js';
 import { VmEngine } from '../engine/vm/vm-engine.js';
 import { isAlive, vmStates } from '../engine/vm/vm-state.js';
 import type { Logger } from '../core/log.js';

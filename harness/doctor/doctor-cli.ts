@@ -21,8 +21,8 @@ export function formatDiagnosis(d: Diagnosis): string {
   }
   if (d.lastEngineDeath) {
     const x = d.lastEngineDeath;
-    lines.push(`last engine death  "${x.engine}" at ${x.at}: ${x.how}`);
-    lines.push(...x.consoleTail.split('\n').slice(-5).map((l) => `    | ${l}`));
+    lines.push(`last engine death  ${x.engine} at ${x.at}: ${x.how}`);
+    if (x.consoleTail !== undefined) lines.push(...x.consoleTail.split('\n').slice(-5).map((l) => `    | ${l}`));
   }
   lines.push(d.canRun ? 'OK: a run can start' : `NOT READY:\n${d.blockers.map((b) => `  - ${b}`).join('\n')}`);
   return lines.join('\n');

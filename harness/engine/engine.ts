@@ -1,3 +1,5 @@
+import type { WatchTarget } from './engine-watch.js';
+
 /**
  * The engine layer: where swarmlab's containers run. A provider knows how to
  * bring an engine up; a running engine gives a Docker host and facts about it.
@@ -23,6 +25,8 @@ export interface RunningEngine {
   readonly name: string;
   readonly dockerHost: string;
   facts(): Promise<EngineFacts>;
+  /** What the watch (engine-watch.ts) checks while a command uses the engine. */
+  watchTarget(): WatchTarget;
   /** Stops what this engine started; for the local engine there is nothing to stop. */
   stop(): Promise<void>;
 }

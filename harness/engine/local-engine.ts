@@ -4,6 +4,7 @@ import { withDeadline } from '../core/wait.js';
 import { ensureImage, type ImageSource } from '../images/image-source.js';
 import { dockerClient, engineFacts } from './engine-facts.js';
 import type { EngineFacts, EngineProvider, RunningEngine } from './engine.js';
+import type { WatchTarget } from './engine-watch.js';
 
 export function localDockerHost(): string {
   return process.env['DOCKER_HOST'] ?? 'unix:///var/run/docker.sock';
@@ -65,6 +66,10 @@ export class LocalEngine implements RunningEngine {
 
   facts(): Promise<EngineFacts> {
     return engineFacts('local', this.name, this.dockerHost, this.probeImage);
+  }
+
+  watchTarget(): WatchTarget {
+    return { label: `local engine at ${this.dockerHost}`, dockerHost: this.dockerHost };
   }
 
   async stop(): Promise<void> {

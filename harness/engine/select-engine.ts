@@ -15,6 +15,7 @@ import { dockerClient } from './engine-facts.js';
 import { labels } from '../core/labels.js';
 import { VmEngine, VmEngineProvider } from './vm/vm-engine.js';
 import { vmHostTools } from './vm/vm-disk.js';
+import { watchEngine } from './engine-watch.js';
 
 export interface EngineRequest {
   choice: EngineChoice;
@@ -50,6 +51,12 @@ export function hostToolsFor(choice: EngineChoice): HostTool[] {
  * answers and proves IPVS, the VM otherwise, and says which and why.
  */
 export async function startEngine(request: EngineRequest, log: Logger): Promise<RunningEngine> {
+  const engine = await provideEngine(request, log);
+  watchEngine(engine.watchTarget(), log);
+  return engine;
+}
+
+async function provideEngine(request: EngineRequest, log: Logger): Promise<RunningEngine> {
   const suite = debianSuite(request.suite);
   const extraSuites = [...new Set(request.nodeImages ?? [])].filter((n) => isDebianSuite(n) && n !== suite.name);
   await installHostTools(hostToolsFor(request.choice), log);
@@ -108,6 +115,12 @@ export function chooseAutoEngine(inputs: AutoEngineInputs): { kind: 'local' | 'v
 
 /** The engine a later command (status, down, cluster verbs) talks to, without starting anything. */
 export async function attachEngine(choice: EngineChoice, name: string, log: Logger): Promise<RunningEngine> {
+  const engine = await findEngine(choice, name, log);
+  watchEngine(engine.watchTarget(), log);
+  return engine;
+}
+
+async function findEngine(choice: EngineChoice, name: string, log: Logger): Promise<RunningEngine> {
   if (choice !== 'local') {
     const vm = await VmEngine.attach(name, log);
     if (vm) return vm;

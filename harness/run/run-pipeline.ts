@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import type { Cluster } from '../cluster/cluster.js';
 import { collectLogs } from '../cluster/collect-logs.js';
 import { evaluateDataplane, snapshotDataplane } from '../checks/dataplane.js';
-import { cancellationReason } from '../core/cancel.js';
 import { errorMessage } from '../core/errors.js';
 import { cleanupOnInterrupt, sharedCleanup } from '../core/interrupt.js';
 import type { Logger } from '../core/log.js';
 import type { RunningEngine } from '../engine/engine.js';
 import { startEngine, type EngineRequest } from '../engine/select-engine.js';
+import { cancellationReason } from '../core/cancel.js';
+import { EngineDiedError, explainFailure } from '../engine/engine-watch.js';
 import { VmEngine } from '../engine/vm/vm-engine.js';
 import { formatCheckResults } from '../report/console.js';
 import { writeJunit } from '../report/junit.js';
@@ -98,7 +99,8 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
   let lab: Lab | undefined;
   const vmWasRunning = options.engine.choice !== 'local' && (await VmEngine.attach(options.engine.name, log)) !== undefined;
   const cleanup = sharedCleanup(async () => {
-    if (options.keep) return;
+    // A dead engine took the cluster with it; there is nothing left to remove.
+    if (options.keep || cancellationReason() instanceof EngineDiedError) return;
     await lab?.destroy();
     // A VM this run booted is stopped again; one that was already running is left as found.
     if (engine?.kind === 'vm' && !vmWasRunning) await engine.stop();
@@ -138,7 +140,7 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
     });
   } catch (thrown) {
     // A dead engine or Ctrl-C explains the failure better than the error it caused in the step that ran.
-    const error = cancellationReason() ?? thrown;
+    const error = await explainFailure(thrown);
     outcomes.push({ stage: 'harness', check: 'harness.run', subject: topology.name, status: 'fail', message: errorMessage(error) });
     log.error(errorMessage(error));
   } finally {

@@ -13,7 +13,7 @@ import { dockerClient, engineFacts } from '../engine-facts.js';
 import type { EngineFacts, EngineProvider, RunningEngine } from '../engine.js';
 import { chooseAcceleration } from './kvm-probe.js';
 import { vmDisk } from './vm-disk.js';
-import { recordEngineDeath, unwatchVmEngine, watchVmEngine } from './engine-watch.js';
+import { recordEngineDeath, unwatchEngine, type WatchTarget } from '../engine-watch.js';
 import { consoleTail, dockerHostOf, isAlive, isOurQemu, vmStates, type VmState } from './vm-state.js';
 
 export interface VmEngineOptions {
@@ -121,9 +121,12 @@ export class VmEngineProvider implements EngineProvider {
     }
     const state = await vmStates.read(name);
     if (!state) throw new SwarmlabError('vm-engine', `state of VM "${name}" vanished during boot`);
-    watchVmEngine(state, this.log);
     return new VmEngine(state, this.log);
   }
+}
+
+function vmWatchTarget(state: VmState): WatchTarget {
+  return { label: `VM engine "${state.name}"`, dockerHost: dockerHostOf(state), vm: state };
 }
 
 export class VmEngine implements RunningEngine {
@@ -135,19 +138,15 @@ export class VmEngine implements RunningEngine {
   ) {}
 
   /**
-   * The running VM engine of that name, watched from now on (see watchVmEngine),
-   * or undefined. An engine recorded as running whose QEMU is gone died
+   * The running VM engine of that name, or undefined. An engine recorded as running whose QEMU is gone died
    * unseen: that is written down (doctor shows it) and its state cleared, so
    * the next start needs no clean-up by hand.
    */
   static async attach(name: string, log: Logger): Promise<VmEngine | undefined> {
     const state = await vmStates.read(name);
     if (!state) return undefined;
-    if (await isOurQemu(state)) {
-      watchVmEngine(state, log);
-      return new VmEngine(state, log);
-    }
-    const death = await recordEngineDeath(state, `its QEMU process (pid ${state.pid}) was gone when a later command looked (killed, out of memory, or the machine restarted)`);
+    if (await isOurQemu(state)) return new VmEngine(state, log);
+    const death = await recordEngineDeath(vmWatchTarget(state), `its QEMU process (pid ${state.pid}) was gone when a later command looked (killed, out of memory, or the machine restarted)`);
     log.warn(`VM engine "${name}" was recorded as running but ${death.how}; cleared its state`);
     return undefined;
   }
@@ -164,6 +163,10 @@ export class VmEngine implements RunningEngine {
 
   get dockerHost(): string {
     return dockerHostOf(this.state);
+  }
+
+  watchTarget(): WatchTarget {
+    return vmWatchTarget(this.state);
   }
 
   consoleTail(lines = 25): Promise<string> {
@@ -196,7 +199,7 @@ export class VmEngine implements RunningEngine {
   }
 
   async stop(): Promise<void> {
-    unwatchVmEngine(this.name);
+    unwatchEngine(this.watchTarget().label);
     if (await isOurQemu(this.state)) {
       process.kill(this.state.pid, 'SIGTERM');
       for (let i = 0; i < 100 && isAlive(this.state.pid); i++) await sleep(100);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { lastLines } from '../../core/errors.js';
 import { StateStore } from '../../core/state.js';
@@ -21,10 +22,17 @@ export function dockerHostOf(state: VmState): string {
   return `tcp://127.0.0.1:${state.port}`;
 }
 
+/**
+ * Whether the process runs. A killed QEMU stays a zombie until its parent
+ * reaps it (a daemonized QEMU's parent is PID 1, which in a container may
+ * never do so), and signal 0 still reaches a zombie: read its state instead.
+ */
 export function isAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The state follows the command name, which is in parentheses and may itself hold spaces.
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
   } catch {
     return false;
   }
