@@ -3,10 +3,14 @@ import { selectCluster, type ClusterSelection } from '../cluster/select-cluster.
 import type { Logger } from '../core/log.js';
 import { engineNameOption, engineOption } from '../engine/engine-cli.js';
 import { formatCheckResults, formatModels } from '../report/console.js';
+import { checkCatalog, checkInfo, explainCheck } from './check-catalog.js';
+import { familySelected, parseTestFilter, selected } from './check-filter.js';
 import { evaluateDataplane, snapshotDataplane } from './dataplane.js';
+import { ConfigError } from '../core/errors.js';
 
 interface Opts extends ClusterSelection {
   json?: boolean;
+  test?: string[];
 }
 
 export function registerCheckCommands(program: Command, log: Logger): void {
@@ -26,11 +30,27 @@ export function registerCheckCommands(program: Command, log: Logger): void {
     .description('check that MARK rules, IPVS services and running tasks line up on every node; exit 1 on any failure')
     .option('--cluster <name>', 'cluster (default: the only one)')
     .option('--json', 'results as JSON')
+    .option('--test <regex...>', "only the checks whose id matches; a leading '!' leaves out (see swarmlab explain)")
     .addOption(engineOption())
     .addOption(engineNameOption())
     .action(async (opts: Opts) => {
-      const results = evaluateDataplane(await log.step('read every node', async () => snapshotDataplane(await selectCluster(opts, log))));
+      const filter = parseTestFilter(opts.test ?? []);
+      const dns = familySelected(filter, 'dns');
+      const snapshot = await log.step('read every node', async () => snapshotDataplane(await selectCluster(opts, log), { dns }));
+      const results = evaluateDataplane(snapshot).filter((r) => selected(filter, r.check));
       process.stdout.write(`${opts.json ? JSON.stringify(results, null, 2) : formatCheckResults(results)}\n`);
       if (results.some((r) => r.status === 'fail')) process.exitCode = 1;
+    });
+  program
+    .command('explain')
+    .description('list every check, or explain one: what it reads, when it passes, what a finding means')
+    .argument('[check]', 'a check id, e.g. lb.backends or spread.api')
+    .option('--json', 'machine-readable output')
+    .action((id: string | undefined, opts: { json?: boolean }) => {
+      const info = id === undefined ? undefined : checkInfo(id);
+      if (id !== undefined && !info) throw new ConfigError('swarmlab explain', 'check', `one of ${checkCatalog.map((c) => c.id).join(', ')}`, id);
+      const entries = info ? [info] : checkCatalog;
+      if (opts.json) process.stdout.write(`${JSON.stringify(info ?? checkCatalog, null, 2)}\n`);
+      else process.stdout.write(`${info ? explainCheck(info) : entries.map((c) => `${c.id.padEnd(18)} ${c.title}`).join('\n')}\n`);
     });
 }

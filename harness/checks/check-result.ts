@@ -16,13 +16,3 @@ export interface CheckResult {
   expected: string;
   seen: string;
 }
-
-export interface CheckDefinition {
-  id: string;
-  /** What a failure of this check means, for the README and the report. */
-  description: string;
-}
-
-export function subjectOf(result: CheckResult): string {
-  return [result.node, result.namespace, result.network, result.service].filter(Boolean).join(' / ');
-}

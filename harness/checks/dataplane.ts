@@ -3,12 +3,10 @@ import { buildNodeModel, type NodeLbModel } from '../inspect/lb-model.js';
 import { readDnsAnswers, type DnsAnswer } from '../inspect/dns-view.js';
 import { dumpNode } from '../inspect/node-dump.js';
 import { readSwarmState, type SwarmState } from '../inspect/swarm-state.js';
-import type { CheckDefinition, CheckResult } from './check-result.js';
-import { dnsChecks, runDnsChecks } from './dns-checks.js';
-import { ingressChecks, runIngressChecks } from './ingress-checks.js';
-import { lbChecks, runLbChecks } from './lb-checks.js';
-
-export const dataplaneChecks: readonly CheckDefinition[] = [...lbChecks, ...ingressChecks, ...dnsChecks];
+import type { CheckResult } from './check-result.js';
+import { runDnsChecks } from './dns-checks.js';
+import { runIngressChecks } from './ingress-checks.js';
+import { runLbChecks } from './lb-checks.js';
 
 export interface DataplaneSnapshot {
   swarm: SwarmState;
@@ -17,12 +15,15 @@ export interface DataplaneSnapshot {
   dns?: DnsAnswer[];
 }
 
-/** Reads every node (in parallel, one exec each), the managers' state and the DNS answers seen by client tasks. */
-export async function snapshotDataplane(cluster: Cluster): Promise<DataplaneSnapshot> {
+/**
+ * Reads every node (in parallel, one exec each), the managers' state and,
+ * unless no DNS check is wanted, the DNS answers seen by client tasks.
+ */
+export async function snapshotDataplane(cluster: Cluster, options: { dns?: boolean } = {}): Promise<DataplaneSnapshot> {
   // DNS needs the managers' view (which networks, which names) but not the node dumps: run it beside them.
-  const withDns = readSwarmState(cluster).then(async (swarm) => ({ swarm, dns: await readDnsAnswers(cluster, swarm) }));
+  const withDns = readSwarmState(cluster).then(async (swarm) => ({ swarm, dns: options.dns === false ? undefined : await readDnsAnswers(cluster, swarm) }));
   const [{ swarm, dns }, dumps] = await Promise.all([withDns, Promise.all(cluster.nodes.map(dumpNode))]);
-  return { swarm, models: dumps.map((d) => buildNodeModel(d, swarm)), dns };
+  return { swarm, models: dumps.map((d) => buildNodeModel(d, swarm)), ...(dns ? { dns } : {}) };
 }
 
 export function evaluateDataplane(snapshot: DataplaneSnapshot): CheckResult[] {

@@ -1,11 +1,6 @@
 import type { DnsAnswer } from '../inspect/dns-view.js';
 import { runningTaskIps, type SwarmService, type SwarmState } from '../inspect/swarm-state.js';
-import type { CheckDefinition, CheckResult } from './check-result.js';
-
-export const dnsChecks: readonly CheckDefinition[] = [
-  { id: 'dns.service-name', description: "from a client task, a vip-mode service name resolves to the service's VIP alone; a dnsrr name to exactly its running task IPs" },
-  { id: 'dns.tasks-name', description: "tasks.<name> resolves to exactly the service's running task IPs" },
-];
+import type { CheckResult } from './check-result.js';
 
 const sorted = (values: Iterable<string>): string => [...values].sort().join(', ') || 'nothing';
 

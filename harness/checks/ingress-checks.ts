@@ -1,11 +1,6 @@
 import type { NodeLbModel } from '../inspect/lb-model.js';
 import { runningTaskIps, type SwarmState } from '../inspect/swarm-state.js';
-import type { CheckDefinition, CheckResult } from './check-result.js';
-
-export const ingressChecks: readonly CheckDefinition[] = [
-  { id: 'ingress.port-mark', description: 'ingress_sbox marks traffic to each published port (mangle PREROUTING --dport P -j MARK)' },
-  { id: 'ingress.backends', description: "the IPVS service for that mark holds exactly the service's running task IPs on the ingress network" },
-];
+import type { CheckResult } from './check-result.js';
 
 /** Routing-mesh checks on one node, for every service that publishes a port in ingress mode. */
 export function runIngressChecks(model: NodeLbModel, swarm: SwarmState): CheckResult[] {

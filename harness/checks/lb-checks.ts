@@ -1,18 +1,5 @@
 import type { KernelLbState, NetworkLbView, NodeLbModel, ServiceLbView } from '../inspect/lb-model.js';
-import type { CheckDefinition, CheckResult } from './check-result.js';
-
-export const lbChecks: readonly CheckDefinition[] = [
-  { id: 'lb.state-present', description: 'a node with endpoints on an overlay network has the load-balancer state for it (lb_<id> namespace, or sandboxes on old engines)' },
-  { id: 'lb.fwmark-known', description: "the node's network database knows the service and its fwmark (LocalLBIndex)" },
-  { id: 'lb.mark-rule', description: "exactly one MARK rule for the service VIP, and its mark equals the node's fwmark for the service" },
-  { id: 'lb.ipvs-service', description: 'an IPVS virtual service exists for the fwmark' },
-  { id: 'lb.backends', description: "IPVS real servers with weight > 0 are exactly the service's running task IPs on that network (missing and stale listed apart)" },
-  { id: 'lb.draining', description: 'real servers with weight 0 belong to tasks that are shutting down' },
-  { id: 'lb.pool-overlap', description: 'no real server IP appears in the pools of two virtual services' },
-  { id: 'lb.unknown-vip', description: 'every MARK rule for an address targets a VIP of a service on that network' },
-  { id: 'net.addresses', description: 'no VIP equals a task IP and no IP is used twice on a network' },
-  { id: 'lb.sysctls', description: 'IPVS sysctls in the load-balancer namespace have the values the engine sets (from Docker 20.10.17 on: conn_reuse_mode=0, expire_nodest_conn=1, expire_quiescent_template=1; skipped before)' },
-];
+import type { CheckResult } from './check-result.js';
 
 type Subject = Pick<CheckResult, 'node' | 'namespace' | 'network' | 'service'>;
 

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import junitModule, { type Builder } from 'junit-report-builder';
-import type { Outcome } from '../run/outcome.js';
+import type { Outcome } from './outcome.js';
 
 /**
  * junit-report-builder is CommonJS with an `exports.default`: depending on the

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Logger } from '../core/log.js';
 import { startEngine } from '../engine/select-engine.js';
 import { writeJunit } from '../report/junit.js';
-import type { Outcome } from './outcome.js';
+import type { Outcome } from '../report/outcome.js';
 import { runPipeline, type RunOptions } from './run-pipeline.js';
 
 export interface MatrixOptions extends Omit<RunOptions, 'nodeImage' | 'junitFile'> {

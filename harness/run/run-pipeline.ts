@@ -20,7 +20,8 @@ import { runningTaskContainers } from '../topology/tasks.js';
 import type { Topology } from '../topology/topology.js';
 import { probePort } from '../traffic/probe-image.js';
 import { defaultSpreadRequest, measureSpread } from '../traffic/spread.js';
-import { applyFilter, outcomeOfCheck, parseTestFilter, selected, type Outcome, type TestFilter } from './outcome.js';
+import { familySelected, parseTestFilter, selected, type TestFilter } from '../checks/check-filter.js';
+import { applyFilter, outcomeOfCheck, type Outcome } from '../report/outcome.js';
 
 export interface RunOptions {
   topologyFile: string;
@@ -112,8 +113,10 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
     const runningEngine = engine;
     lab = await stage('deploy', () => deployLab(runningEngine, topology, options.nodeImage ? { nodeImage: options.nodeImage } : {}, log));
     const deployed = lab;
-    await stage('dataplane', async () => {
-      const results = evaluateDataplane(await snapshotDataplane(deployed.cluster));
+    const dataplaneFamilies = (['lb', 'ingress', 'dns'] as const).filter((f) => familySelected(filter, f));
+    if (dataplaneFamilies.length === 0) log.info('dataplane: no check selected by --test, nothing read');
+    else await stage('dataplane', async () => {
+      const results = evaluateDataplane(await snapshotDataplane(deployed.cluster, { dns: dataplaneFamilies.includes('dns') }));
       const stageOutcomes = applyFilter(filter, results.map((r) => outcomeOfCheck('dataplane', r)));
       outcomes.push(...stageOutcomes);
       process.stdout.write(`${formatCheckResults(results.filter((r) => selected(filter, r.check)))}\n\n`);

@@ -1,5 +1,5 @@
 import { formatMatrix, matrixTable } from '../../harness/run/matrix.js';
-import type { Outcome } from '../../harness/run/outcome.js';
+import type { Outcome } from '../../harness/report/outcome.js';
 
 const o = (check: string, status: Outcome['status'], subject = 'n1'): Outcome => ({ stage: 'dataplane', check, subject, status, message: '' });
 

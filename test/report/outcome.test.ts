@@ -1,5 +1,6 @@
 import { ConfigError } from '../../harness/core/errors.js';
-import { applyFilter, parseTestFilter, selected, type Outcome } from '../../harness/run/outcome.js';
+import { parseTestFilter, selected } from '../../harness/checks/check-filter.js';
+import { applyFilter, type Outcome } from '../../harness/report/outcome.js';
 import { spreadPlans } from '../../harness/run/run-pipeline.js';
 import { loadTopology } from '../../harness/topology/load-topology.js';
 

@@ -1,19 +1,5 @@
-import type { CheckResult } from '../checks/check-result.js';
 import { ConfigError } from '../core/errors.js';
-
-/** One line of a run's verdict, whatever stage produced it: a JUnit testcase. */
-export interface Outcome {
-  stage: string;
-  check: string;
-  subject: string;
-  status: 'pass' | 'fail' | 'skip';
-  message: string;
-}
-
-export function outcomeOfCheck(stage: string, r: CheckResult): Outcome {
-  const subject = [r.node, r.namespace, r.network, r.service].filter(Boolean).join(' / ');
-  return { stage, check: r.check, subject, status: r.status, message: r.status === 'fail' ? `expected ${r.expected}; seen ${r.seen}` : r.seen };
-}
+import { checkCatalog, type CheckFamily } from './check-catalog.js';
 
 /**
  * `--test` filters, as regexes on check ids: a check runs when it matches one
@@ -43,7 +29,7 @@ export function selected(filter: TestFilter, check: string): boolean {
   return included && !filter.exclude.some((r) => r.test(check));
 }
 
-/** Outcomes the filter leaves out become skipped: they stay visible in the report. */
-export function applyFilter(filter: TestFilter, outcomes: readonly Outcome[]): Outcome[] {
-  return outcomes.map((o) => (selected(filter, o.check) ? o : { ...o, status: 'skip', message: 'not selected by --test' }));
+/** Whether any check of the family is selected: a family none of whose checks is wanted is not even read. */
+export function familySelected(filter: TestFilter, family: CheckFamily): boolean {
+  return checkCatalog.some((c) => c.family === family && selected(filter, c.id));
 }
