@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by ci/test.sh and ci/start.sh: installs the npm packages when they are
 # missing or older than package-lock.json, so both commands work on a fresh clone.
 # (Host packages such as qemu and debootstrap are installed by swarmlab itself,

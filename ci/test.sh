@@ -6,15 +6,17 @@ cd "$(dirname "$0")/.."
 source ci/ensure-deps.sh
 export TESTCONTAINERS_RYUK_DISABLED=true
 export NODE_OPTIONS=--experimental-vm-modules
-echo "== type check"
+echo "== type check and lint"
 npx tsc --noEmit
+bash ci/lint.sh
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 echo "== unit tests"
 npx jest --selectProjects unit --json --outputFile "$results/unit.json"
 echo "== end-to-end suites (embedded engine)"
 npx jest --selectProjects e2e --runInBand --json --outputFile "$results/e2e.json"
-# One closing line over both runs, in the plain form CI systems read.
+# One closing line over both runs, in the plain form CI systems read (JavaScript, not shell, in the quotes).
+# shellcheck disable=SC2016
 node -e '
   const r = process.argv.slice(1).map((f) => JSON.parse(require("fs").readFileSync(f, "utf8")));
   const sum = (k) => r.reduce((n, x) => n + x[k], 0);

@@ -17,7 +17,7 @@ import { defaultNodeSuite, defaultVmSuite } from '../../harness/images/debian-su
 import { sideLoadImage } from '../../harness/images/side-load.js';
 import { deployLab } from '../../harness/topology/lab.js';
 import { loadTopology } from '../../harness/topology/load-topology.js';
-import { runningTaskContainers } from '../../harness/topology/tasks.js';
+import { runningTaskContainers } from '../../harness/inspect/swarm-state.js';
 import { runProbeClient } from '../../harness/traffic/probe-client.js';
 import { clientRate } from '../../harness/traffic/probe-records.js';
 import { probeImage } from '../../harness/traffic/probe-image.js';

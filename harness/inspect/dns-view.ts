@@ -1,7 +1,7 @@
 import type { Cluster } from '../cluster/cluster.js';
 import { CommandError } from '../core/errors.js';
-import { execInTask, taskContainersOf, type TaskContainer } from '../topology/tasks.js';
-import type { SwarmState } from './swarm-state.js';
+import { execInTask, type TaskContainer } from '../cluster/task-container.js';
+import { taskContainersOf, type SwarmState } from './swarm-state.js';
 
 /** What a name resolved to from inside one client task (Swarm's embedded DNS answers per network). */
 export interface DnsAnswer {

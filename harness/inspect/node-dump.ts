@@ -1,4 +1,5 @@
 import type { ClusterNode } from '../cluster/cluster-node.js';
+import { nodeScript } from '../cluster/node-script.js';
 import { splitSections } from './dump-sections.js';
 import { classifyNamespace, netnsDir, type NodeNamespace } from './namespaces.js';
 
@@ -9,52 +10,7 @@ import { classifyNamespace, netnsDir, type NodeNamespace } from './namespaces.js
  * without it) and the IPVS sysctls; the node's verbose view of its overlay
  * networks; and which container each sandbox belongs to.
  */
-export const nodeDumpScript = `
-# Every process costs about 0.1 s under emulation (curl 0.3 s), so the script
-# forks as little as it can: one curl per round of API calls, shell globs
-# instead of ls, one nsenter per namespace, builtins (read) for files.
-# The Docker API through curl when the image has it (a tenth of the docker CLI's
-# start-up cost); the docker CLI otherwise (official dind images).
-if command -v curl >/dev/null 2>&1; then
-  # Docker answers each call with one line of JSON; curl prints them in URL order.
-  api() { curl -s --unix-socket /var/run/docker.sock "$@"; }
-  api http://docker/version 'http://docker/networks?filters=%7B%22driver%22%3A%5B%22overlay%22%5D%7D' | {
-    read -r version; read -r list
-    echo "=== version"; echo "$version"
-    urls=$(echo "$list" | awk '{ while (match($0, /"Id":"[0-9a-z]+"/)) {
-      printf "http://docker/networks/%s?verbose=true\\n", substr($0, RSTART + 6, RLENGTH - 7); $0 = substr($0, RSTART + RLENGTH) } }')
-    if [ -n "$urls" ]; then api $urls | awk '{ print "=== network"; print }'; fi
-  }
-else
-  echo "=== version"; docker version --format '{{.Server.Version}}'
-  ids=$(docker network ls -q --filter driver=overlay)
-  if [ -n "$ids" ]; then echo "=== network all"; docker network inspect --verbose $ids; fi
-fi
-set -- ${netnsDir}/lb_*
-[ -e "$1" ] && lbs=1 || lbs=0
-for p in ${netnsDir}/*; do
-  [ -e "$p" ] || continue
-  ns=\${p##*/}
-  echo "=== netns $ns"
-  case "$ns" in
-    [0-9]-*) continue ;;
-    lb_*|ingress_sbox) ;;
-    # Container sandboxes hold VIP state only on engines without lb_ namespaces (before 18.09).
-    *) [ "$lbs" -eq 1 ] && continue ;;
-  esac
-  nsenter --net=$p sh -c 'echo "=== iptables '$ns'"; iptables-save 2>&1
-    echo "=== ipvs '$ns'"; if command -v ipvsadm >/dev/null 2>&1; then ipvsadm -Ln; else cat /proc/net/ip_vs; fi
-    echo "=== sysctl '$ns'"; for f in conn_reuse_mode expire_nodest_conn expire_quiescent_template; do
-      # read returns 1 on these files (no newline after a 1-byte read) yet sets v.
-      v=; { read -r v < /proc/sys/net/ipv4/vs/$f; } 2>/dev/null; [ -n "$v" ] && echo "$f:$v"; done' 2>&1
-done
-if [ "$lbs" -eq 0 ]; then
-  cids=$(docker ps -q)
-  echo "=== containers"
-  # if, not &&: a node without containers must not make the script exit 1.
-  if [ -n "$cids" ]; then docker inspect --format '{{.Id}} {{.NetworkSettings.SandboxKey}} {{index .Config.Labels "com.docker.swarm.task.id"}} {{index .Config.Labels "com.docker.swarm.service.name"}}' $cids; fi
-fi
-`;
+const nodeDumpScript = nodeScript(new URL('./node-dump.sh', import.meta.url));
 
 export interface NamespaceDump extends NodeNamespace {
   /**
@@ -147,7 +103,11 @@ function versionOf(text: string): string {
   }
 }
 
+/** The node dump's raw text (what the captures under test/fixtures hold). */
+export function nodeDumpText(node: ClusterNode): Promise<string> {
+  return node.run(['sh', '-c', nodeDumpScript, 'sh', netnsDir], 60_000);
+}
+
 export async function dumpNode(node: ClusterNode): Promise<NodeDump> {
-  const out = await node.run(['sh', '-c', nodeDumpScript], 60_000);
-  return parseNodeDump(node.hostname, out);
+  return parseNodeDump(node.hostname, await nodeDumpText(node));
 }

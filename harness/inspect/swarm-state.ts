@@ -1,4 +1,6 @@
 import type { Cluster } from '../cluster/cluster.js';
+import { nodeScript } from '../cluster/node-script.js';
+import type { TaskContainer } from '../cluster/task-container.js';
 import { SwarmlabError } from '../core/errors.js';
 import { record } from './json-shape.js';
 import { splitSections } from './dump-sections.js';
@@ -38,20 +40,7 @@ export interface SwarmState {
   tasks: SwarmTask[];
 }
 
-export const swarmStateScript = `
-if command -v curl >/dev/null 2>&1; then
-  # One curl for three calls: Docker answers each with one line of JSON, in URL order.
-  curl -s --unix-socket /var/run/docker.sock http://docker/nodes http://docker/services http://docker/tasks |
-    awk 'NR == 1 { print "=== nodes" } NR == 2 { print "=== services" } NR == 3 { print "=== tasks" } { print }'
-else
-  # The CLI's inspect output has the same shapes as the API's lists.
-  echo "=== nodes"; docker node inspect $(docker node ls -q)
-  s=$(docker service ls -q)
-  echo "=== services"; if [ -n "$s" ]; then docker service inspect $s; else echo '[]'; fi
-  t=$(docker service ps -q $s 2>/dev/null)
-  echo "=== tasks"; if [ -n "$t" ]; then docker inspect $t; else echo '[]'; fi
-fi
-`;
+const swarmStateScript = nodeScript(new URL('./swarm-state.sh', import.meta.url));
 
 /** A task's name as `docker service ps` prints it and as probe replies start: service.slot, or service.nodeid for global tasks. */
 export function taskName(service: SwarmService, task: SwarmTask): string {
@@ -140,6 +129,28 @@ export function parseSwarmState(text: string): SwarmState {
   return { nodes, networks: [...networks].map(([id, name]) => ({ id, name })), services, tasks };
 }
 
+/** The managers' state as raw text (what the captures under test/fixtures hold). */
+export function swarmStateText(cluster: Cluster): Promise<string> {
+  return cluster.leader.run(['sh', '-c', swarmStateScript], 60_000);
+}
+
 export async function readSwarmState(cluster: Cluster): Promise<SwarmState> {
-  return parseSwarmState(await cluster.leader.run(['sh', '-c', swarmStateScript], 60_000));
+  return parseSwarmState(await swarmStateText(cluster));
+}
+
+/** The running tasks of a service with their containers, as the managers' state has them. */
+export function taskContainersOf(cluster: Cluster, swarm: SwarmState, serviceName: string): TaskContainer[] {
+  const service = swarm.services.find((s) => s.name === serviceName);
+  if (!service) return [];
+  return swarm.tasks
+    .filter((t) => t.serviceId === service.id && isRunningTask(t) && t.containerId)
+    .flatMap((task) => {
+      const hostname = taskHostname(swarm, task);
+      return hostname ? [{ service: service.name, taskId: task.id, taskName: taskName(service, task), node: cluster.node(hostname), containerId: task.containerId }] : [];
+    });
+}
+
+/** The running tasks of a service, read with one exec on the leader (not one per node). */
+export async function runningTaskContainers(cluster: Cluster, service: string): Promise<TaskContainer[]> {
+  return taskContainersOf(cluster, await readSwarmState(cluster), service);
 }

@@ -16,7 +16,7 @@ import { writeJunit } from '../report/junit.js';
 import { failureReason, formatSpread, writeSpreadArtifacts } from '../report/spread-report.js';
 import { deployLab, type Lab } from '../topology/lab.js';
 import { loadTopology } from '../topology/load-topology.js';
-import { runningTaskContainers } from '../topology/tasks.js';
+import { runningTaskContainers } from '../inspect/swarm-state.js';
 import type { Topology } from '../topology/topology.js';
 import { probePort } from '../traffic/probe-image.js';
 import { defaultSpreadRequest, measureSpread } from '../traffic/spread.js';

@@ -6,9 +6,8 @@ import { waitFor } from '../core/wait.js';
 import type Docker from 'dockerode';
 import { sideLoadImage } from '../images/side-load.js';
 import { parseResolveOutput, resolveInTask } from '../inspect/dns-view.js';
-import { readSwarmState, type SwarmState } from '../inspect/swarm-state.js';
+import { readSwarmState, taskContainersOf, type SwarmState } from '../inspect/swarm-state.js';
 import { pendingServices } from './convergence.js';
-import { taskContainersOf } from './tasks.js';
 import type { Topology, TopologyNetwork, TopologyService } from './topology.js';
 
 export const topologyLabel = 'io.swarmlab.topology';

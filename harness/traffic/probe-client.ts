@@ -1,4 +1,4 @@
-import { execInTask, type TaskContainer } from '../topology/tasks.js';
+import { execInTask, type TaskContainer } from '../cluster/task-container.js';
 import { parseProbeRecords, type ProbeRecord } from './probe-records.js';
 
 export interface ProbeRequestOptions {

@@ -30,7 +30,10 @@ say "modules loaded"
 hostname swarmlab-vm
 ip link set lo up
 # The NIC name depends on the PCI slot (enp0s2 on q35), so take the first non-lo.
-nic=$(ls /sys/class/net | grep -v '^lo$' | head -n 1)
+nic=
+for n in /sys/class/net/*; do
+  [ "${n##*/}" = lo ] || { nic=${n##*/}; break; }
+done
 ip link set "$nic" up
 ip addr add 10.0.2.15/24 dev "$nic"
 ip route add default via 10.0.2.2
