@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { cancellationReason } from './core/cancel.js';
+import { setTimeoutScale } from './core/deadlines.js';
 import { SwarmlabError, errorMessage } from './core/errors.js';
 import { InterruptedError } from './core/interrupt.js';
 import { createLogger } from './core/log.js';
@@ -20,6 +21,8 @@ const log = createLogger('swarmlab');
 
 const program = new Command('swarmlab')
   .description('Integration tests for Docker Swarm networking: MARK rules, IPVS services and request spread on real Swarms')
+  .option('--timeout-scale <factor>', 'stretch every deadline (a slow machine); SWARMLAB_TIMEOUT_SCALE does the same')
+  .hook('preAction', (command) => setTimeoutScale(command.opts<{ timeoutScale?: string }>().timeoutScale))
   .showHelpAfterError();
 
 registerEngineCommands(program, log);

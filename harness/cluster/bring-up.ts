@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import pRetry from 'p-retry';
+import { deadline } from '../core/deadlines.js';
 import { CommandError, ConfigError, SwarmlabError, errorMessage } from '../core/errors.js';
 import { untilCancelled } from '../core/cancel.js';
 import { cleanupOnInterrupt, sharedCleanup } from '../core/interrupt.js';
@@ -61,14 +62,14 @@ export async function bringUpCluster(specIn: ClusterSpec, engine: RunningEngine,
     await createNetwork(docker, spec.name);
     // testcontainers' start takes no signal: a cancelled run (a dead engine, Ctrl-C) stops waiting for it at once.
     await log.step(`start ${nodes.length} nodes`, () =>
-      untilCancelled(Promise.all(nodes.map((node) => startNode(docker, spec.name, node, images.get(node.image) ?? node.image, options.nodeStartTimeoutMs ?? 120_000)))),
+      untilCancelled(Promise.all(nodes.map((node) => startNode(docker, spec.name, node, images.get(node.image) ?? node.image, options.nodeStartTimeoutMs ?? deadline('nodeStart'))))),
     );
     const cluster = await Cluster.attach(docker, spec.name);
     for (const image of options.images ?? []) {
       await log.step(`side-load ${image} into ${cluster.nodes.length} nodes`, () => sideLoadImage(docker, cluster.nodes, image, log));
     }
     await formSwarm(cluster, log);
-    await waitUntilReady(cluster, options.readyTimeoutMs ?? 90_000, log);
+    await waitUntilReady(cluster, options.readyTimeoutMs ?? deadline('nodesReady'), log);
     return cluster;
   } catch (error) {
     log.error(`bring-up of "${spec.name}" failed; removing what was created`);
@@ -132,7 +133,7 @@ async function formSwarm(cluster: Cluster, log: Logger): Promise<void> {
   const join = (node: typeof leader, token: string) =>
     pRetry(
       async () => {
-        const result = await node.exec(['docker', 'swarm', 'join', '--advertise-addr', node.address, '--token', token, `${leader.address}:2377`], 120_000);
+        const result = await node.exec(['docker', 'swarm', 'join', '--advertise-addr', node.address, '--token', token, `${leader.address}:2377`], deadline('swarmJoin'));
         if (result.exitCode !== 0 && !/already part of a swarm/.test(result.stderr)) {
           throw new CommandError(`node ${node.hostname}`, ['docker', 'swarm', 'join'], result.exitCode, `${result.stdout}${result.stderr}`);
         }

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
+import { deadline } from '../core/deadlines.js';
 import type { Logger } from '../core/log.js';
 import { demuxDockerStream } from '../engine/docker-stream.js';
 import { inNamespace, listNamespaces } from '../inspect/namespaces.js';
@@ -22,7 +23,7 @@ export async function collectLogs(docker: Docker, cluster: Cluster, outDir: stri
       written.push(join(dir, file));
     };
     const capture = async (file: string, command: readonly string[]): Promise<void> => {
-      const result = await node.exec(command, 30_000).catch((e: unknown) => ({ exitCode: -1, stdout: '', stderr: String(e) }));
+      const result = await node.exec(command, deadline('logCommand')).catch((e: unknown) => ({ exitCode: -1, stdout: '', stderr: String(e) }));
       await save(file, `$ ${command.join(' ')}\n${result.stdout}${result.stderr ? `\n[stderr]\n${result.stderr}` : ''}${result.exitCode ? `\n[exit ${result.exitCode}]\n` : ''}`);
     };
     const { stdout, stderr } = demuxDockerStream(await docker.getContainer(node.containerId).logs({ stdout: true, stderr: true }));

@@ -1,3 +1,4 @@
+import { deadline } from '../core/deadlines.js';
 import { errorMessage } from '../core/errors.js';
 import type { Cluster } from './cluster.js';
 import type { NodeRole } from './cluster-spec.js';
@@ -20,7 +21,7 @@ export interface ClusterDescription {
 export async function describeCluster(cluster: Cluster): Promise<ClusterDescription> {
   let states = new Map<string, string>();
   try {
-    const lines = await cluster.leader.dockerCli(['node', 'ls', '--format', '{{.Hostname}} {{.Status}} {{.Availability}}'], 15_000);
+    const lines = await cluster.leader.dockerCli(['node', 'ls', '--format', '{{.Hostname}} {{.Status}} {{.Availability}}'], deadline('nodeCliQuick'));
     states = new Map(lines.trim().split('\n').map((l) => {
       const [host = '', ...rest] = l.split(' ');
       return [host, rest.join(' ')];
@@ -30,7 +31,7 @@ export async function describeCluster(cluster: Cluster): Promise<ClusterDescript
   }
   const nodes = await Promise.all(
     cluster.nodes.map(async (node): Promise<NodeDescription> => {
-      const version = await node.dockerCli(['version', '--format', '{{.Server.Version}}'], 15_000).catch(() => 'not answering');
+      const version = await node.dockerCli(['version', '--format', '{{.Server.Version}}'], deadline('nodeCliQuick')).catch(() => 'not answering');
       return {
         hostname: node.hostname,
         role: node.role,

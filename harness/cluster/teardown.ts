@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import { deadline } from '../core/deadlines.js';
 import { errorMessage } from '../core/errors.js';
 import { clusterFilter } from '../core/labels.js';
 import type { Logger } from '../core/log.js';
@@ -40,7 +41,7 @@ export async function teardownByLabel(docker: Docker, log: Logger, cluster?: str
   const { containers } = await labelledObjects(docker, cluster);
   await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(removing(`container ${c.Names[0]}`))));
   // Volumes stay in use until every container is really gone, also those another removal still holds.
-  await waitFor({ what: `the containers of ${cluster ? `cluster "${cluster}"` : 'every cluster'} to be removed`, timeoutMs: 60_000, intervalMs: 500 }, async () => {
+  await waitFor({ what: `the containers of ${cluster ? `cluster "${cluster}"` : 'every cluster'} to be removed`, timeoutMs: deadline('teardown'), intervalMs: 500 }, async () => {
     const left = (await labelledObjects(docker, cluster)).containers;
     return left.length === 0 ? { done: true, value: undefined } : { done: false, seen: left.map((c) => `${c.Names[0]} (${c.State})`).join(', ') };
   }).catch((e: unknown) => log.warn(errorMessage(e)));

@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
+import { deadline } from './deadlines.js';
 import { CommandError, SwarmlabError, WaitTimeoutError } from './errors.js';
 import type { Logger } from './log.js';
 import { runOnHost } from './run-command.js';
@@ -113,8 +114,8 @@ export function parseAptLockMessage(output: string): { lock: string; holder?: st
 }
 
 async function runAptWaitingForLock(aptGet: string, args: string[], log: Logger, options: HostToolInstall): Promise<void> {
-  const timeoutMs = options.lockTimeoutMs ?? 600_000;
-  const deadline = Date.now() + timeoutMs;
+  const timeoutMs = options.lockTimeoutMs ?? deadline('aptLock');
+  const giveUpAt = Date.now() + timeoutMs;
   let lastHolder: string | undefined;
   for (;;) {
     try {
@@ -124,7 +125,7 @@ async function runAptWaitingForLock(aptGet: string, args: string[], log: Logger,
       const lock = error instanceof CommandError ? parseAptLockMessage(error.output) : undefined;
       if (!lock) throw error;
       const who = `${lock.lock}, held by ${lock.holder ?? 'another process'}`;
-      if (Date.now() >= deadline) throw new WaitTimeoutError(`apt's lock to be free for apt-get ${args[0]}`, timeoutMs, who);
+      if (Date.now() >= giveUpAt) throw new WaitTimeoutError(`apt's lock to be free for apt-get ${args[0]}`, timeoutMs, who);
       if (who !== lastHolder) log.info(`waiting for ${who} (apt-get ${args[0]}; up to ${Math.round(timeoutMs / 1000)} s)`);
       lastHolder = who;
       await sleep(options.lockPollMs ?? 2000);

@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import { deadline } from '../core/deadlines.js';
 import { CommandError, SwarmlabError, errorMessage } from '../core/errors.js';
 import { withDeadline } from '../core/wait.js';
 import { demuxDockerStream } from './docker-stream.js';
@@ -21,7 +22,7 @@ export interface ExecOptions {
  * check) can reach nodes it did not start.
  */
 export async function execIn(docker: Docker, containerId: string, command: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
-  const timeoutMs = options.timeoutMs ?? 60_000;
+  const timeoutMs = options.timeoutMs ?? deadline('nodeExec');
   const where = options.where ?? containerId.slice(0, 12);
   const run = async (): Promise<ExecResult> => {
     const exec = await docker.getContainer(containerId).exec({ Cmd: [...command], AttachStdout: true, AttachStderr: true });

@@ -1,4 +1,5 @@
 import Docker from 'dockerode';
+import { deadline } from '../core/deadlines.js';
 import { errorMessage } from '../core/errors.js';
 import { labels } from '../core/labels.js';
 import { withDeadline } from '../core/wait.js';
@@ -37,8 +38,8 @@ export async function proveIpvs(docker: Docker, image: string): Promise<IpvsProo
     HostConfig: { Privileged: true, Binds: ['/lib/modules:/lib/modules:ro'], NetworkMode: 'none' },
   });
   try {
-    await withDeadline('the IPVS proof container to start', 60_000, container.start());
-    const { StatusCode } = await withDeadline('the IPVS proof container to exit', 60_000, container.wait());
+    await withDeadline('the IPVS proof container to start', deadline('ipvsProof'), container.start());
+    const { StatusCode } = await withDeadline('the IPVS proof container to exit', deadline('ipvsProof'), container.wait());
     const { stdout, stderr } = demuxDockerStream(await container.logs({ stdout: true, stderr: true }));
     const output = `${stdout}${stderr}`.trim();
     const ipvs = StatusCode === 0 && /10\.255\.255\.1:80/.test(output) && /10\.255\.255\.2:80/.test(output);
@@ -50,7 +51,7 @@ export async function proveIpvs(docker: Docker, image: string): Promise<IpvsProo
 
 export async function engineFacts(kind: EngineKind, name: string, dockerHost: string, probeImage: string): Promise<EngineFacts> {
   const docker = dockerClient(dockerHost);
-  const version = await withDeadline(`the Docker API at ${dockerHost}`, 15_000, docker.version());
+  const version = await withDeadline(`the Docker API at ${dockerHost}`, deadline('engineVersion'), docker.version());
   let proof: IpvsProof;
   try {
     proof = await proveIpvs(docker, probeImage);

@@ -24,6 +24,8 @@ export interface RunningEngine {
   readonly kind: EngineKind;
   readonly name: string;
   readonly dockerHost: string;
+  /** Emulated (a VM under TCG) or native (KVM, a local engine): deadlines scale with it. */
+  readonly speed: 'native' | 'emulated';
   facts(): Promise<EngineFacts>;
   /** What the watch (engine-watch.ts) checks while a command uses the engine. */
   watchTarget(): WatchTarget;

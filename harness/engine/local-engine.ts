@@ -1,3 +1,4 @@
+import { deadline } from '../core/deadlines.js';
 import { SwarmlabError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { withDeadline } from '../core/wait.js';
@@ -13,7 +14,7 @@ export function localDockerHost(): string {
 /** Whether the local engine answers at all; the reason when it does not. */
 export async function localEngineReachable(dockerHost: string): Promise<{ ok: boolean; reason: string }> {
   try {
-    await withDeadline(`the Docker API at ${dockerHost}`, 5_000, dockerClient(dockerHost).ping());
+    await withDeadline(`the Docker API at ${dockerHost}`, deadline('localPing'), dockerClient(dockerHost).ping());
     return { ok: true, reason: `answers at ${dockerHost}` };
   } catch (error) {
     return { ok: false, reason: `no Docker engine answers at ${dockerHost} (${errorMessage(error)})` };
@@ -58,6 +59,7 @@ export class NoIpvsError extends SwarmlabError {
 export class LocalEngine implements RunningEngine {
   readonly kind = 'local' as const;
   readonly name = 'local';
+  readonly speed = 'native' as const;
 
   constructor(
     readonly dockerHost: string,

@@ -1,4 +1,5 @@
 import { allOrCancel } from '../core/cancel.js';
+import { setEngineSpeed } from '../core/deadlines.js';
 import { ConfigError, SwarmlabError } from '../core/errors.js';
 import { installHostTools, type HostTool } from '../core/host-tools.js';
 import type { Logger } from '../core/log.js';
@@ -53,6 +54,7 @@ export function hostToolsFor(choice: EngineChoice): HostTool[] {
 export async function startEngine(request: EngineRequest, log: Logger): Promise<RunningEngine> {
   const engine = await provideEngine(request, log);
   watchEngine(engine.watchTarget(), log);
+  setEngineSpeed(engine.speed);
   return engine;
 }
 
@@ -117,6 +119,7 @@ export function chooseAutoEngine(inputs: AutoEngineInputs): { kind: 'local' | 'v
 export async function attachEngine(choice: EngineChoice, name: string, log: Logger): Promise<RunningEngine> {
   const engine = await findEngine(choice, name, log);
   watchEngine(engine.watchTarget(), log);
+  setEngineSpeed(engine.speed);
   return engine;
 }
 

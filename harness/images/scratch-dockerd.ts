@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { deadline } from '../core/deadlines.js';
 import { SwarmlabError, lastLines } from '../core/errors.js';
 import { requireHostTools, type HostTool } from '../core/host-tools.js';
 import type { Logger } from '../core/log.js';
@@ -57,7 +58,7 @@ export class ScratchDockerd {
     await logFile.close();
     const started = new StartedScratchDockerd(child, socket, runDir, this.dataRoot, this.log);
     try {
-      await waitFor({ what: `scratch dockerd on ${socket}`, timeoutMs: 60_000 }, async () => {
+      await waitFor({ what: `scratch dockerd on ${socket}`, timeoutMs: deadline('scratchDockerd') }, async () => {
         if (child.exitCode !== null) {
           throw new SwarmlabError('scratch-dockerd', `dockerd exited ${child.exitCode}: ${lastLines(await readFile(logPath, 'utf8'), 10)}`);
         }

@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import tar from 'tar-stream';
 import type { ClusterNode } from '../cluster/cluster-node.js';
+import { deadline } from '../core/deadlines.js';
 import { SwarmlabError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 
@@ -40,7 +41,7 @@ export async function sideLoadImage(docker: Docker, nodes: readonly ClusterNode[
     missing.map(async (node) => {
       await docker.getContainer(node.containerId).putArchive(archive, { path: '/tmp' });
       const script = `docker load -q -i /tmp/image.tar >&2 && rm -f /tmp/image.tar && docker image inspect --format '{{.Id}}' '${ref}'`;
-      const loaded = (await node.run(['sh', '-c', script], 120_000)).trim();
+      const loaded = (await node.run(['sh', '-c', script], deadline('sideLoad'))).trim();
       if (loaded !== engineId) {
         throw new SwarmlabError('side-load', `node ${node.hostname}: after loading ${ref} its id is ${loaded || 'missing'}, expected ${engineId}`);
       }

@@ -2,6 +2,7 @@ import type { ClusterNode } from '../cluster/cluster-node.js';
 import { nodeScript } from '../cluster/node-script.js';
 import { splitSections } from './dump-sections.js';
 import { classifyNamespace, netnsDir, type NodeNamespace } from './namespaces.js';
+import { deadline } from '../core/deadlines.js';
 
 /**
  * Everything the dataplane checks need from one node, read in a single exec:
@@ -105,7 +106,7 @@ function versionOf(text: string): string {
 
 /** The node dump's raw text (what the captures under test/fixtures hold). */
 export function nodeDumpText(node: ClusterNode): Promise<string> {
-  return node.run(['sh', '-c', nodeDumpScript, 'sh', netnsDir], 60_000);
+  return node.run(['sh', '-c', nodeDumpScript, 'sh', netnsDir], deadline('nodeExec'));
 }
 
 export async function dumpNode(node: ClusterNode): Promise<NodeDump> {

@@ -1,6 +1,7 @@
 import type { Cluster } from '../cluster/cluster.js';
 import { nodeScript } from '../cluster/node-script.js';
 import type { TaskContainer } from '../cluster/task-container.js';
+import { deadline } from '../core/deadlines.js';
 import { SwarmlabError } from '../core/errors.js';
 import { record } from './json-shape.js';
 import { splitSections } from './dump-sections.js';
@@ -131,7 +132,7 @@ export function parseSwarmState(text: string): SwarmState {
 
 /** The managers' state as raw text (what the captures under test/fixtures hold). */
 export function swarmStateText(cluster: Cluster): Promise<string> {
-  return cluster.leader.run(['sh', '-c', swarmStateScript], 60_000);
+  return cluster.leader.run(['sh', '-c', swarmStateScript], deadline('nodeExec'));
 }
 
 export async function readSwarmState(cluster: Cluster): Promise<SwarmState> {

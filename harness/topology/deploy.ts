@@ -1,5 +1,6 @@
 import type { Cluster } from '../cluster/cluster.js';
 import { cleanupScope } from '../core/cancel.js';
+import { deadline } from '../core/deadlines.js';
 import { SwarmlabError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { waitFor } from '../core/wait.js';
@@ -77,7 +78,7 @@ export async function deployTopology(docker: Docker, cluster: Cluster, topology:
       // One exec for all: each docker CLI start costs seconds under emulation.
       cluster.leader.dockerCliSequence(
         [...topology.networks.map((n) => networkCreateArgs(topology, n)), ...topology.services.map((s) => serviceCreateArgs(topology, s, serviceImage(s, options)))],
-        120_000,
+        deadline('createTopology'),
       ),
     );
   } catch (error) {
@@ -86,18 +87,18 @@ export async function deployTopology(docker: Docker, cluster: Cluster, topology:
     await cleanupScope(() => undeployTopology(cluster, topology, log)).catch((e: unknown) => log.warn(`removing ${topology.name} failed: ${errorMessage(e)}`));
     throw error;
   }
-  await log.step(`wait for ${topology.name} to converge`, () => waitForConvergence(cluster, topology, options.convergeTimeoutMs ?? 180_000));
+  await log.step(`wait for ${topology.name} to converge`, () => waitForConvergence(cluster, topology, options.convergeTimeoutMs ?? deadline('converge')));
 }
 
 /** Polls the managers' state (one exec) until every service has its tasks running, then waits for DNS. */
 async function waitForConvergence(cluster: Cluster, topology: Topology, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const convergeBy = Date.now() + timeoutMs;
   const swarm = await waitFor({ what: `every task of ${topology.services.map((s) => s.name).join(', ')} to be running`, timeoutMs, intervalMs: 1500 }, async () => {
     const state = await readSwarmState(cluster);
     const pending = pendingServices(state, topology, cluster.nodes.length);
     return pending.length === 0 ? { done: true, value: state } : { done: false, seen: pending.join(' | ') };
   });
-  await waitForDns(cluster, topology, swarm, Math.max(deadline - Date.now(), 30_000));
+  await waitForDns(cluster, topology, swarm, Math.max(convergeBy - Date.now(), deadline('dnsAfterConverge')));
 }
 
 /**
@@ -133,7 +134,7 @@ export async function undeployTopology(cluster: Cluster, topology: Topology, log
     await cluster.leader.run(['sh', '-c', 'ids=$(docker service ls -q --filter "$1") && { [ -z "$ids" ] || docker service rm $ids >/dev/null; }', 'sh', filter]);
     // Swarm removes a network asynchronously: `rm` can succeed while the name is still taken. Gone means ls no longer lists it.
     const script = 'ids=$(docker network ls -q --filter "$1") || exit 1; [ -z "$ids" ] && exit 0; docker network rm $ids >/dev/null 2>&1; docker network ls --format "{{.Name}}" --filter "$1"';
-    await waitFor({ what: `the networks of ${topology.name} to be gone`, timeoutMs: 60_000, intervalMs: 1000 }, async () => {
+    await waitFor({ what: `the networks of ${topology.name} to be gone`, timeoutMs: deadline('networksGone'), intervalMs: 1000 }, async () => {
       const left = (await cluster.leader.run(['sh', '-c', script, 'sh', filter])).trim();
       return left === '' ? { done: true, value: undefined } : { done: false, seen: `still listed: ${left.split('\n').join(', ')}` };
     });

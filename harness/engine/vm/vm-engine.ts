@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { deadline } from '../../core/deadlines.js';
 import { SwarmlabError } from '../../core/errors.js';
 import { cleanupOnInterrupt, sharedCleanup } from '../../core/interrupt.js';
 import type { Logger } from '../../core/log.js';
@@ -110,7 +111,7 @@ export class VmEngineProvider implements EngineProvider {
         await vmStates.write(name, state);
         const engine = new VmEngine(state, this.log);
         try {
-          await engine.waitForApi(this.options.bootTimeoutMs ?? 240_000);
+          await engine.waitForApi(this.options.bootTimeoutMs ?? deadline('vmBoot'));
         } catch (error) {
           await stopHalfBooted();
           throw error;
@@ -163,6 +164,10 @@ export class VmEngine implements RunningEngine {
 
   get dockerHost(): string {
     return dockerHostOf(this.state);
+  }
+
+  get speed(): 'native' | 'emulated' {
+    return this.state.accel === 'kvm' ? 'native' : 'emulated';
   }
 
   watchTarget(): WatchTarget {
