@@ -8,7 +8,7 @@ import { dockerClient } from '../harness/engine/engine-facts.js';
 import type { RunningEngine } from '../harness/engine/engine.js';
 import { debianSuite, defaultNodeSuite } from '../harness/images/debian-suites.js';
 import { ensureImage } from '../harness/images/image-source.js';
-import { probeImage } from '../harness/traffic/probe-image.js';
+import { probeImage } from '../harness/images/probe-image.js';
 import { sharedEngine, suiteLogger } from './shared-engine.js';
 
 const log = suiteLogger('cluster');

@@ -31,7 +31,7 @@ describe('embedded VM engine', () => {
 
   it('lets a privileged container create an IPVS virtual service and list it back', async () => {
     if (!(engine instanceof VmEngine)) throw new Error('engine did not start');
-    const proof = await proveIpvs(dockerClient(engine.dockerHost), engine.state.probeImage);
+    const proof = await proveIpvs(dockerClient(engine.dockerHost), engine.state.proofImage);
     expect(proof.output).toMatch(/TCP\s+10\.255\.255\.1:80 rr/);
     expect(proof.output).toMatch(/-> 10\.255\.255\.2:80\s+Masq\s+1/);
     expect(proof.ipvs).toBe(true);

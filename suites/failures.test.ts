@@ -8,7 +8,7 @@ import { teardownByLabel } from '../harness/cluster/teardown.js';
 import { dockerClient } from '../harness/engine/engine-facts.js';
 import { deployTopology, topologyLabel } from '../harness/topology/deploy.js';
 import { loadTopology } from '../harness/topology/load-topology.js';
-import { probeImage } from '../harness/traffic/probe-image.js';
+import { probeImage } from '../harness/images/probe-image.js';
 import { sharedEngine, suiteLogger, suiteNodeImage } from './shared-engine.js';
 
 // A failure stops everything at once and leaves nothing that looks finished.

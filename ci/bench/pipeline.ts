@@ -20,7 +20,7 @@ import { loadTopology } from '../../harness/topology/load-topology.js';
 import { runningTaskContainers } from '../../harness/inspect/swarm-state.js';
 import { runProbeClient } from '../../harness/traffic/probe-client.js';
 import { clientRate } from '../../harness/traffic/probe-records.js';
-import { probeImage } from '../../harness/traffic/probe-image.js';
+import { probeImage } from '../../harness/images/probe-image.js';
 import { defaultSpreadRequest, measureSpread } from '../../harness/traffic/spread.js';
 import { defaultSpreadOptions } from '../../harness/traffic/spread-statistics.js';
 

@@ -37,7 +37,7 @@ export class Cluster {
   }
 
   static async attach(docker: Docker, name: string): Promise<Cluster> {
-    const containers = await docker.listContainers({ all: true, filters: { ...clusterFilter(name), label: [`${labels.cluster}=${name}`, `${labels.kind}=node`] } });
+    const containers = await docker.listContainers({ all: true, filters: { label: [`${labels.cluster}=${name}`, `${labels.kind}=node`] } });
     if (containers.length === 0) throw new SwarmlabError('no-cluster', `no cluster named "${name}" on this engine (see swarmlab ls)`);
     const network = networkName(name);
     const nodes = containers

@@ -8,7 +8,7 @@ export function shellQuote(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
-export interface RunOptions {
+export interface HostCommandOptions {
   /** Where the command runs, for error messages ("host", "node swarmlab-a-m1"). */
   where?: string;
   /** Log the latest output line this often while the command runs (long builds). */
@@ -31,7 +31,7 @@ const killGraceMs = 3000;
  * debootstrap's dpkg and wget as well as debootstrap itself, and the call
  * rejects with the reason for the cancellation.
  */
-export async function runOnHost(command: string, args: readonly string[], log: Logger, options: RunOptions = {}): Promise<string> {
+export async function runOnHost(command: string, args: readonly string[], log: Logger, options: HostCommandOptions = {}): Promise<string> {
   const signal = currentSignal();
   if (signal.aborted) throw signal.reason;
   const child = execa(command, args, {

@@ -49,12 +49,12 @@ export async function proveIpvs(docker: Docker, image: string): Promise<IpvsProo
   }
 }
 
-export async function engineFacts(kind: EngineKind, name: string, dockerHost: string, probeImage: string): Promise<EngineFacts> {
+export async function engineFacts(kind: EngineKind, name: string, dockerHost: string, proofImage: string): Promise<EngineFacts> {
   const docker = dockerClient(dockerHost);
   const version = await withDeadline(`the Docker API at ${dockerHost}`, deadline('engineVersion'), docker.version());
   let proof: IpvsProof;
   try {
-    proof = await proveIpvs(docker, probeImage);
+    proof = await proveIpvs(docker, proofImage);
   } catch (error) {
     proof = { ipvs: false, output: errorMessage(error) };
   }

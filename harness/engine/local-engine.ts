@@ -63,11 +63,12 @@ export class LocalEngine implements RunningEngine {
 
   constructor(
     readonly dockerHost: string,
-    private readonly probeImage: string,
+    /** The node image that runs the IPVS proof. */
+    private readonly proofImage: string,
   ) {}
 
   facts(): Promise<EngineFacts> {
-    return engineFacts('local', this.name, this.dockerHost, this.probeImage);
+    return engineFacts('local', this.name, this.dockerHost, this.proofImage);
   }
 
   watchTarget(): WatchTarget {

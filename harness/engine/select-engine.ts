@@ -7,7 +7,7 @@ import { rootfsHostTools } from '../images/debian-rootfs.js';
 import { debianSuite, isDebianSuite } from '../images/debian-suites.js';
 import { dockerCliHostTools } from '../images/image-source.js';
 import { debianNodeImage } from '../images/node-image.js';
-import { probeHostTools, probeImage } from '../traffic/probe-image.js';
+import { probeHostTools, probeImage } from '../images/probe-image.js';
 import { scratchDockerdHostTools } from '../images/scratch-dockerd.js';
 import type { EngineChoice, RunningEngine } from './engine.js';
 import { engineChoices } from './engine.js';

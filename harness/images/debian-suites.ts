@@ -2,8 +2,9 @@ import { ConfigError } from '../core/errors.js';
 
 /**
  * The Debian suites swarmlab builds from, and the Docker engine and kernel
- * each one ships (DESIGN section 1). A suite gives both a VM kernel and a node
- * image, so the Docker version matrix needs no registry.
+ * each one ships (read from the packages each suite installs). A suite gives
+ * both a VM kernel and a node image, so the Docker version matrix needs no
+ * registry.
  */
 export interface DebianSuite {
   name: string;
@@ -30,7 +31,7 @@ export const defaultNodeSuite = 'trixie';
 /**
  * The VM's suite (kernel 6.12, Docker 26.1.5): the same as the default node
  * image, so a cold cache needs one debootstrap, not two. bookworm's kernel 6.1
- * (DESIGN section 1) remains available with --suite bookworm.
+ * remains available with --suite bookworm.
  */
 export const defaultVmSuite = defaultNodeSuite;
 

@@ -11,7 +11,6 @@ export interface DumpSection {
   text: string;
 }
 
-export const sectionMarker = '===';
 
 export function splitSections(text: string, what: string): DumpSection[] {
   const sections: DumpSection[] = [];

@@ -18,7 +18,7 @@ import { deployLab, type Lab } from '../topology/lab.js';
 import { loadTopology } from '../topology/load-topology.js';
 import { runningTaskContainers } from '../inspect/swarm-state.js';
 import type { Topology } from '../topology/topology.js';
-import { probePort } from '../traffic/probe-image.js';
+import { probePort } from '../images/probe-image.js';
 import { defaultSpreadRequest, measureSpread } from '../traffic/spread.js';
 import { familySelected, parseTestFilter, selected, type TestFilter } from '../checks/check-filter.js';
 import { applyFilter, outcomeOfCheck, type Outcome } from '../report/outcome.js';

@@ -7,7 +7,7 @@ import type { Logger } from '../core/log.js';
 import { dockerClient } from '../engine/engine-facts.js';
 import type { RunningEngine } from '../engine/engine.js';
 import { ensureImage } from '../images/image-source.js';
-import { probeImage } from '../traffic/probe-image.js';
+import { probeImage } from '../images/probe-image.js';
 import { deployTopology } from './deploy.js';
 import type { Topology } from './topology.js';
 

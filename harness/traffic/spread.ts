@@ -6,7 +6,7 @@ import { dumpNode } from '../inspect/node-dump.js';
 import { isRunningTask, readSwarmState, taskContainersOf, taskName, type SwarmState } from '../inspect/swarm-state.js';
 import type { TaskContainer } from '../cluster/task-container.js';
 import { runProbeClient, type ProbeRequestOptions } from './probe-client.js';
-import { probePort } from './probe-image.js';
+import { probePort } from '../images/probe-image.js';
 import { clientRate, type ProbeRecord } from './probe-records.js';
 import { defaultSpreadOptions, judgeSpread, type SpreadOptions, type SpreadVerdict } from './spread-statistics.js';
 

@@ -55,8 +55,8 @@ export class VmEngineProvider implements EngineProvider {
       this.log.info(`VM engine "${name}" is already running at ${existing.dockerHost}`);
       return existing;
     }
-    const probeImage = this.options.preload[0]?.ref;
-    if (!probeImage) throw new SwarmlabError('vm-engine', 'a VM engine needs at least one preloaded image (the node image)');
+    const proofImage = this.options.preload[0]?.ref;
+    if (!proofImage) throw new SwarmlabError('vm-engine', 'a VM engine needs at least one preloaded image (the node image)');
     const disk = await vmDisk(suite, this.options.preload, this.log);
     this.log.info(`VM disk ${disk.hit ? 'from cache' : 'built'}: ${disk.dir}`);
 
@@ -92,7 +92,7 @@ export class VmEngineProvider implements EngineProvider {
       '-pidfile', pidFile,
     ];
     const pending: Omit<VmState, 'pid'> = {
-      name, port, suite: suite.name, dir, consoleLog, probeImage, accel, startedAt: new Date().toISOString(),
+      name, port, suite: suite.name, dir, consoleLog, proofImage, accel, startedAt: new Date().toISOString(),
     };
     // Ctrl-C while booting stops the half-booted VM; QEMU may still be daemonizing,
     // so its pid file can lag the signal by a moment.
@@ -197,7 +197,7 @@ export class VmEngine implements RunningEngine {
   }
 
   async facts(): Promise<EngineFacts> {
-    const facts = await engineFacts('vm', this.name, this.dockerHost, this.state.probeImage);
+    const facts = await engineFacts('vm', this.name, this.dockerHost, this.state.proofImage);
     // A failed proof in our own VM is a VM problem (a stuck kernel, say), not a missing module: show its console.
     if (!facts.ipvs) return { ...facts, ipvsDetail: `${facts.ipvsDetail}\n--- last console lines (${this.state.consoleLog}) ---\n${await this.consoleTail()}` };
     return facts;

@@ -11,7 +11,8 @@ export interface VmState {
   suite: string;
   dir: string;
   consoleLog: string;
-  probeImage: string;
+  /** The node image that runs the IPVS proof (engine-facts.ts). */
+  proofImage: string;
   accel: 'kvm' | 'tcg';
   startedAt: string;
 }

@@ -5,7 +5,7 @@ import { requireHostTools, type HostTool } from '../core/host-tools.js';
 import { labels } from '../core/labels.js';
 import type { Logger } from '../core/log.js';
 import { runOnHost } from '../core/run-command.js';
-import type { ImageSource } from '../images/image-source.js';
+import type { ImageSource } from './image-source.js';
 
 const sourcePath = new URL('./probe/probe.c', import.meta.url);
 
