@@ -8,14 +8,14 @@ import { untilCancelled } from '../core/cancel.js';
 import { cleanupOnInterrupt, sharedCleanup } from '../core/interrupt.js';
 import { labels } from '../core/labels.js';
 import type { Logger } from '../core/log.js';
-import { waitFor } from '../core/wait.js';
+import { waitFor, withDeadline } from '../core/wait.js';
 import { dockerClient } from '../engine/engine-facts.js';
 import type { RunningEngine } from '../engine/engine.js';
 import { resolveNodeImage } from '../images/node-image-ref.js';
 import { sideLoadImage } from '../images/side-load.js';
 import { Cluster, containerName, networkName } from './cluster.js';
 import { nodeSpecs, validateClusterSpec, type ClusterSpec, type NodeSpec } from './cluster-spec.js';
-import { teardownByLabel } from './teardown.js';
+import { leftoversOf, teardownByLabel } from './teardown.js';
 
 export interface BringUpOptions {
   /** Deadline for each node's inner engine to answer. */
@@ -56,13 +56,20 @@ export async function bringUpCluster(specIn: ClusterSpec, engine: RunningEngine,
   for (const image of new Set(nodes.map((n) => n.image))) images.set(image, await resolveNodeImage(image, engine.dockerHost, log));
 
   pointTestcontainersAt(engine);
-  const cleanup = sharedCleanup(() => teardownByLabel(docker, log, spec.name).then(() => undefined));
+  // Node starts take no signal: one cancelled half-way may still create its container after a first
+  // teardown has listed what exists. So: remove, let the starts settle (bounded), remove again.
+  let starting: Promise<unknown> = Promise.resolve();
+  const cleanup = sharedCleanup(async () => {
+    await teardownByLabel(docker, log, spec.name);
+    await withDeadline('the node starts in flight to settle', deadline('nodeStart'), Promise.allSettled([starting])).catch(() => undefined);
+    if ((await leftoversOf(docker, spec.name)).length > 0) await teardownByLabel(docker, log, spec.name);
+  });
   const unregister = cleanupOnInterrupt(cleanup);
   try {
     await createNetwork(docker, spec.name);
     // testcontainers' start takes no signal: a cancelled run (a dead engine, Ctrl-C) stops waiting for it at once.
     await log.step(`start ${nodes.length} nodes`, () =>
-      untilCancelled(Promise.all(nodes.map((node) => startNode(docker, spec.name, node, images.get(node.image) ?? node.image, options.nodeStartTimeoutMs ?? deadline('nodeStart'))))),
+      untilCancelled((starting = Promise.all(nodes.map((node) => startNode(docker, spec.name, node, images.get(node.image) ?? node.image, options.nodeStartTimeoutMs ?? deadline('nodeStart')))))),
     );
     const cluster = await Cluster.attach(docker, spec.name);
     for (const image of options.images ?? []) {
