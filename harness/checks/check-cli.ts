@@ -49,8 +49,7 @@ export function registerCheckCommands(program: Command, log: Logger): void {
     .action((id: string | undefined, opts: { json?: boolean }) => {
       const info = id === undefined ? undefined : checkInfo(id);
       if (id !== undefined && !info) throw new ConfigError('swarmlab explain', 'check', `one of ${checkCatalog.map((c) => c.id).join(', ')}`, id);
-      const entries = info ? [info] : checkCatalog;
       if (opts.json) process.stdout.write(`${JSON.stringify(info ?? checkCatalog, null, 2)}\n`);
-      else process.stdout.write(`${info ? explainCheck(info) : entries.map((c) => `${c.id.padEnd(18)} ${c.title}`).join('\n')}\n`);
+      else process.stdout.write(`${info ? explainCheck(info) : checkCatalog.map((c) => `${c.id.padEnd(18)} ${c.title}`).join('\n')}\n`);
     });
 }

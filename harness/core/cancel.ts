@@ -11,7 +11,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 const scope = new AsyncLocalStorage<AbortSignal>();
 
 /** The whole process: aborted by Ctrl-C and by a dead engine (see cancelEverything). */
-let root = new AbortController();
+const root = new AbortController();
 
 export function currentSignal(): AbortSignal {
   return scope.getStore() ?? root.signal;
@@ -80,9 +80,4 @@ export async function allOrCancel<T extends readonly unknown[]>(tasks: { readonl
   );
   if (first) throw first.error;
   return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T;
-}
-
-/** For tests: a fresh root, as a new process would have. */
-export function resetCancellation(): void {
-  root = new AbortController();
 }

@@ -63,11 +63,13 @@ async function cacheEntries(): Promise<Diagnosis['cache']> {
 }
 
 async function kvmState(): Promise<Diagnosis['acceleration']> {
-  if (!existsSync('/dev/kvm')) return { accel: 'tcg', why: 'no /dev/kvm: the VM runs under software emulation (slower, still correct)' };
   const root = cacheRoot();
   const disk = existsSync(root) ? (await readdir(root)).find((e) => e.startsWith('vm-disk-') && !e.includes('.partial-')) : undefined;
-  if (!disk || !(await findOnPath('qemu-system-x86_64'))) return { accel: 'unknown', why: '/dev/kvm is there; whether KVM runs the VM is tested at the first boot (no VM kernel or QEMU yet)' };
-  return chooseAcceleration(join(root, disk, 'vmlinuz'));
+  // The test boot needs a VM kernel and QEMU; without /dev/kvm it answers without booting.
+  if (existsSync('/dev/kvm') && (!disk || !(await findOnPath('qemu-system-x86_64')))) {
+    return { accel: 'unknown', why: '/dev/kvm is there; whether KVM runs the VM is tested at the first boot (no VM kernel or QEMU yet)' };
+  }
+  return chooseAcceleration(join(root, disk ?? '', 'vmlinuz'));
 }
 
 async function runningEngines(log: Logger): Promise<Diagnosis['engines']> {

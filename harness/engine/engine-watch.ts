@@ -55,16 +55,21 @@ export async function lastEngineDeath(): Promise<EngineDeath | undefined> {
   }
 }
 
-/** Writes down how an engine died; a VM's console is kept and its state cleared, so the next start needs no clean-up. */
-export async function recordEngineDeath(target: WatchTarget, how: string): Promise<EngineDeath> {
+async function deathOf(target: WatchTarget, how: string): Promise<EngineDeath> {
   const vm = target.vm;
-  const death: EngineDeath = {
+  return {
     engine: target.label,
     dockerHost: target.dockerHost,
     at: new Date().toISOString(),
     how,
     ...(vm ? { pid: vm.pid, consoleLog: vm.consoleLog, consoleTail: await consoleTail(vm, 15) } : {}),
   };
+}
+
+/** Writes down how an engine died; a VM's console is kept and its state cleared, so the next start needs no clean-up. */
+export async function recordEngineDeath(target: WatchTarget, how: string): Promise<EngineDeath> {
+  const vm = target.vm;
+  const death = await deathOf(target, how);
   await mkdir(stateRoot(), { recursive: true });
   await writeFile(deathFile(), `${JSON.stringify(death, null, 2)}\n`);
   if (vm) await vmStates.remove(vm.name);
@@ -105,7 +110,7 @@ export function watchEngine(target: WatchTarget, log: Logger): void {
     unwatchEngine(target.label);
     // A wedged guest still has a QEMU: stop it, or the next command would attach to it and hang again.
     if (target.vm && isAlive(target.vm.pid)) process.kill(target.vm.pid, 'SIGKILL');
-    const death = record ? await recordEngineDeath(target, how) : { engine: target.label, dockerHost: target.dockerHost, at: new Date().toISOString(), how };
+    const death = record ? await recordEngineDeath(target, how) : await deathOf(target, how);
     cancelEverything(new EngineDiedError(death));
   };
   /** One look; `now` asks the API at once instead of waiting for the next ping. */
@@ -166,7 +171,7 @@ export function unwatchEngine(label: string): void {
  * user interrupted, that is the story, not the socket error it caused.
  */
 export async function explainFailure(thrown: unknown): Promise<unknown> {
-  if (!cancellationReason() && /ECONNREFUSED|ECONNRESET|ENOENT|socket hang up/.test(errorMessage(thrown))) {
+  if (!cancellationReason() && isRefusal(thrown)) {
     await Promise.all([...watchers.values()].map((w) => w.check(true).catch(() => undefined)));
   }
   return cancellationReason() ?? thrown;

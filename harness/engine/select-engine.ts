@@ -52,7 +52,11 @@ export function hostToolsFor(choice: EngineChoice): HostTool[] {
  * answers and proves IPVS, the VM otherwise, and says which and why.
  */
 export async function startEngine(request: EngineRequest, log: Logger): Promise<RunningEngine> {
-  const engine = await provideEngine(request, log);
+  return inUse(await provideEngine(request, log), log);
+}
+
+/** An engine a command is about to use: watched while it does, and its speed sets the deadlines. */
+function inUse(engine: RunningEngine, log: Logger): RunningEngine {
   watchEngine(engine.watchTarget(), log);
   setEngineSpeed(engine.speed);
   return engine;
@@ -117,10 +121,7 @@ export function chooseAutoEngine(inputs: AutoEngineInputs): { kind: 'local' | 'v
 
 /** The engine a later command (status, down, cluster verbs) talks to, without starting anything. */
 export async function attachEngine(choice: EngineChoice, name: string, log: Logger): Promise<RunningEngine> {
-  const engine = await findEngine(choice, name, log);
-  watchEngine(engine.watchTarget(), log);
-  setEngineSpeed(engine.speed);
-  return engine;
+  return inUse(await findEngine(choice, name, log), log);
 }
 
 async function findEngine(choice: EngineChoice, name: string, log: Logger): Promise<RunningEngine> {
