@@ -20,7 +20,9 @@ const log = createLogger('swarmlab');
 // command's start-up under tsx costs what it imports, and check or ls need little.
 
 const program = new Command('swarmlab')
-  .description('Integration tests for Docker Swarm networking: MARK rules, IPVS services and request spread on real Swarms')
+  .description(
+    'Integration tests for Docker Swarm networking: MARK rules, IPVS services and request spread on real Swarms',
+  )
   .option('--timeout-scale <factor>', 'stretch every deadline (a slow machine); SWARMLAB_TIMEOUT_SCALE does the same')
   .hook('preAction', (command) => setTimeoutScale(command.opts<{ timeoutScale?: string }>().timeoutScale))
   .showHelpAfterError();

@@ -2,7 +2,7 @@ import { evaluateDataplane, type DataplaneSnapshot } from '../harness/checks/dat
 import type { CheckResult } from '../harness/checks/check-result.js';
 import { createLogger } from '../harness/core/log.js';
 import { waitFor } from '../harness/core/wait.js';
-import { injectLbFault, type LbFault } from '../harness/faults/lb-faults.js';
+import { withLbFault, type LbFault } from '../harness/faults/lb-faults.js';
 import { suiteNodeImage } from './shared-engine.js';
 import { checkLab, labPerSuite } from './suite-lab.js';
 
@@ -35,50 +35,77 @@ describe(`dataplane checks on web-api (node image ${suiteNodeImage})`, () => {
     const api = backend?.services.find((s) => s.service === 'api');
     const web = backend?.services.find((s) => s.service === 'web');
     const namespace = backend?.locations[0]?.namespace;
-    if (!node || !api?.fwmark || !api.vip || !web?.fwmark || !namespace) throw new Error(`no lb state on node ${nodeIndex}`);
+    if (!node || !api?.fwmark || !api.vip || !web?.fwmark || !namespace)
+      throw new Error(`no lb state on node ${nodeIndex}`);
     return { node, namespace, api: { ...api, fwmark: api.fwmark, vip: api.vip }, web: { ...web, fwmark: web.fwmark } };
   }
 
   const cases: [string, (t: ReturnType<typeof target>) => LbFault, string[]][] = [
-    ['an extra real server that is no task', (t) => ({ kind: 'extra-real-server', fwmark: t.api.fwmark, ip: t.api.vip.replace(/\d+$/, '250') }), ['lb.backends']],
-    ['a deleted MARK rule', (t) => ({ kind: 'delete-mark-rule', vip: t.api.vip, fwmark: t.api.fwmark }), ['lb.mark-rule']],
-    ['a removed real server', (t) => ({ kind: 'remove-real-server', fwmark: t.api.fwmark, ip: t.api.expected[0]?.ip ?? '' }), ['lb.backends']],
-    ["a real server of another service in this pool", (t) => ({ kind: 'extra-real-server', fwmark: t.api.fwmark, ip: t.web.expected[0]?.ip ?? '' }), ['lb.backends', 'lb.pool-overlap']],
+    [
+      'an extra real server that is no task',
+      (t) => ({ kind: 'extra-real-server', fwmark: t.api.fwmark, ip: t.api.vip.replace(/\d+$/, '250') }),
+      ['lb.backends'],
+    ],
+    [
+      'a deleted MARK rule',
+      (t) => ({ kind: 'delete-mark-rule', vip: t.api.vip, fwmark: t.api.fwmark }),
+      ['lb.mark-rule'],
+    ],
+    [
+      'a removed real server',
+      (t) => ({ kind: 'remove-real-server', fwmark: t.api.fwmark, ip: t.api.expected[0]?.ip ?? '' }),
+      ['lb.backends'],
+    ],
+    [
+      'a real server of another service in this pool',
+      (t) => ({ kind: 'extra-real-server', fwmark: t.api.fwmark, ip: t.web.expected[0]?.ip ?? '' }),
+      ['lb.backends', 'lb.pool-overlap'],
+    ],
   ];
 
-  it.each(cases)('finds %s, and is clean again once it is undone', async (_, makeFault, expectedChecks) => {
-    const t = target(1);
-    const fault = await injectLbFault(t.node, t.namespace, makeFault(t), log);
-    let found: CheckResult[];
-    try {
-      found = await failures();
-    } finally {
-      await fault.undo();
-    }
-    expect(found.map((f) => f.check).sort()).toEqual(expectedChecks);
-    for (const f of found) expect(f).toMatchObject({ node: t.node.hostname, namespace: t.namespace, network: 'backend' });
-    expect(await failures()).toEqual([]);
-  }, 120_000);
+  it.each(cases)(
+    'finds %s, and is clean again once it is undone',
+    async (_, makeFault, expectedChecks) => {
+      const t = target(1);
+      const found = await withLbFault(t.node, t.namespace, makeFault(t), log, failures);
+      expect(found.map((f) => f.check).sort()).toEqual(expectedChecks);
+      for (const f of found)
+        expect(f).toMatchObject({ node: t.node.hostname, namespace: t.namespace, network: 'backend' });
+      expect(await failures()).toEqual([]);
+    },
+    120_000,
+  );
 
   /** Polls the checks until api runs `replicas` tasks and nothing fails; a timeout says what failed last. */
   async function cleanWithApiAt(replicas: number): Promise<DataplaneSnapshot> {
-    return waitFor({ what: `clean checks with api at ${replicas} running tasks`, timeoutMs: 120_000, intervalMs: 2000 }, async () => {
-      const { snapshot, failures: found } = await checkLab(lab());
-      const api = snapshot.swarm.services.find((s) => s.name === 'api');
-      const running = snapshot.swarm.tasks.filter((t) => t.serviceId === api?.id && t.state === 'running').length;
-      if (running === replicas && found.length === 0) return { done: true, value: snapshot };
-      return { done: false, seen: `api running ${running}; ${found.map((f) => `${f.check} on ${f.node}: ${f.seen}`).join('; ') || 'no failures'}` };
-    });
+    return waitFor(
+      { what: `clean checks with api at ${replicas} running tasks`, timeoutMs: 120_000, intervalMs: 2000 },
+      async () => {
+        const { snapshot, failures: found } = await checkLab(lab());
+        const api = snapshot.swarm.services.find((s) => s.name === 'api');
+        const running = snapshot.swarm.tasks.filter((t) => t.serviceId === api?.id && t.state === 'running').length;
+        if (running === replicas && found.length === 0) return { done: true, value: snapshot };
+        return {
+          done: false,
+          seen: `api running ${running}; ${found.map((f) => `${f.check} on ${f.node}: ${f.seen}`).join('; ') || 'no failures'}`,
+        };
+      },
+    );
   }
 
   it('is clean with api scaled to 0, when no node keeps state for it, and after it is scaled back', async () => {
     const leader = lab().cluster.leader;
     await leader.dockerCli(['service', 'scale', '--detach', 'api=0']);
     const scaledDown = await cleanWithApiAt(0);
-    const apiViews = scaledDown.models.flatMap((m) => m.networks.flatMap((n) => n.services.filter((s) => s.service === 'api')));
+    const apiViews = scaledDown.models.flatMap((m) =>
+      m.networks.flatMap((n) => n.services.filter((s) => s.service === 'api')),
+    );
     expect(apiViews.filter((v) => v.fwmark !== undefined)).toEqual([]);
     await leader.dockerCli(['service', 'scale', '--detach', 'api=2']);
     const back = await cleanWithApiAt(2);
-    expect(evaluateDataplane(back).filter((r) => r.check === 'lb.backends' && r.service === 'api' && r.status === 'pass').length).toBeGreaterThanOrEqual(2);
+    expect(
+      evaluateDataplane(back).filter((r) => r.check === 'lb.backends' && r.service === 'api' && r.status === 'pass')
+        .length,
+    ).toBeGreaterThanOrEqual(2);
   }, 300_000);
 });

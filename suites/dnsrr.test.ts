@@ -21,7 +21,9 @@ describe('web-api-dnsrr: DNS round robin instead of a VIP', () => {
 
   it('spreads requests over every api replica when each request resolves the name again', async () => {
     const m = await measureSpread(lab().cluster, defaultSpreadRequest('web', 'api', 300), log);
-    log.info(`dnsrr spread: ${m.verdict.replicas.map((r) => `${r.replica} ${r.count}`).join(', ')}, p=${m.verdict.pValue.toPrecision(3)}`);
+    log.info(
+      `dnsrr spread: ${m.verdict.replicas.map((r) => `${r.replica} ${r.count}`).join(', ')}, p=${m.verdict.pValue.toPrecision(3)}`,
+    );
     expect(m.verdict.replicas).toHaveLength(3);
     expect(m.verdict.silent).toEqual([]);
     expect(m.verdict.errors).toEqual({});

@@ -37,7 +37,8 @@ async function killEngineDuring(args: string[], line: RegExp | undefined, delayM
   });
   const deadline = Date.now() + 10 * 60_000;
   while (line && !line.test(output)) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`swarmlab ${args.join(' ')} never printed ${line}; output:\n${output.slice(-2000)}`);
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`swarmlab ${args.join(' ')} never printed ${line}; output:\n${output.slice(-2000)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
   await new Promise((r) => setTimeout(r, delayMs));
@@ -64,34 +65,50 @@ describe('a VM engine that dies under a command', () => {
     await swarmlab(['engine', 'down', '--engine-name', engineName]);
   }, 5 * 60_000);
 
-  it('during check: the command says so within seconds', async () => {
-    const up = await swarmlab(['up', '--name', 'death-a', '--workers', '1', ...onEngine]);
-    expect(up.exitCode).toBe(0);
-    // check prints nothing until it is done (about 6 s, after 2 s of start-up): kill it half-way.
-    const r = await killEngineDuring(['check', '--cluster', 'death-a', ...onEngine], undefined, 4000);
-    log.info(`check ended ${r.secondsToExit.toFixed(1)} s after the kill, exit ${r.exitCode}`);
-    expectTold(r);
-    expect((await lastEngineDeath())?.engine).toBe(`VM engine "${engineName}"`);
-  }, 15 * 60_000);
+  it(
+    'during check: the command says so within seconds',
+    async () => {
+      const up = await swarmlab(['up', '--name', 'death-a', '--workers', '1', ...onEngine]);
+      expect(up.exitCode).toBe(0);
+      // check prints nothing until it is done (about 6 s, after 2 s of start-up): kill it half-way.
+      const r = await killEngineDuring(['check', '--cluster', 'death-a', ...onEngine], undefined, 4000);
+      log.info(`check ended ${r.secondsToExit.toFixed(1)} s after the kill, exit ${r.exitCode}`);
+      expectTold(r);
+      expect((await lastEngineDeath())?.engine).toBe(`VM engine "${engineName}"`);
+    },
+    15 * 60_000,
+  );
 
-  it('during up, while the nodes start, after a VM boot on top of the dead one\'s state', async () => {
-    const r = await killEngineDuring(['up', '--name', 'death-b', '--workers', '1', ...onEngine], /start 2 nodes \.\.\./, 3000);
-    log.info(`up ended ${r.secondsToExit.toFixed(1)} s after the kill, exit ${r.exitCode}`);
-    expectTold(r);
-    expect(await vmStates.read(engineName)).toBeUndefined();
-  }, 15 * 60_000);
+  it(
+    "during up, while the nodes start, after a VM boot on top of the dead one's state",
+    async () => {
+      const r = await killEngineDuring(
+        ['up', '--name', 'death-b', '--workers', '1', ...onEngine],
+        /start 2 nodes \.\.\./,
+        3000,
+      );
+      log.info(`up ended ${r.secondsToExit.toFixed(1)} s after the kill, exit ${r.exitCode}`);
+      expectTold(r);
+      expect(await vmStates.read(engineName)).toBeUndefined();
+    },
+    15 * 60_000,
+  );
 
-  it('afterwards engine up and up work again, and leave nothing behind', async () => {
-    expect((await swarmlab(['engine', 'up', ...onEngine])).exitCode).toBe(0);
-    // One node is enough to show that a cluster comes up again on the new VM.
-    const up = await swarmlab(['up', '--name', 'death-c', '--workers', '0', ...onEngine]);
-    expect(up.exitCode).toBe(0);
-    const doctor = await swarmlab(['doctor']);
-    expect(doctor.all).toMatch(new RegExp(`last engine death {2}VM engine "${engineName}"`));
-    expect((await swarmlab(['down', '--all', ...onEngine])).exitCode).toBe(0);
-    const pid = await qemuPid();
-    expect((await swarmlab(['engine', 'down', '--engine-name', engineName])).exitCode).toBe(0);
-    expect(isAlive(pid)).toBe(false);
-    expect(await vmStates.read(engineName)).toBeUndefined();
-  }, 15 * 60_000);
+  it(
+    'afterwards engine up and up work again, and leave nothing behind',
+    async () => {
+      expect((await swarmlab(['engine', 'up', ...onEngine])).exitCode).toBe(0);
+      // One node is enough to show that a cluster comes up again on the new VM.
+      const up = await swarmlab(['up', '--name', 'death-c', '--workers', '0', ...onEngine]);
+      expect(up.exitCode).toBe(0);
+      const doctor = await swarmlab(['doctor']);
+      expect(doctor.all).toMatch(new RegExp(`last engine death {2}VM engine "${engineName}"`));
+      expect((await swarmlab(['down', '--all', ...onEngine])).exitCode).toBe(0);
+      const pid = await qemuPid();
+      expect((await swarmlab(['engine', 'down', '--engine-name', engineName])).exitCode).toBe(0);
+      expect(isAlive(pid)).toBe(false);
+      expect(await vmStates.read(engineName)).toBeUndefined();
+    },
+    15 * 60_000,
+  );
 });

@@ -20,15 +20,24 @@ describe('embedded VM engine', () => {
     await engine?.stop();
   });
 
-  it('boots a VM whose Docker API answers on loopback only', async () => {
-    engine = await startEngine({ choice: 'vm', name, suite: 'bookworm' }, log);
-    expect(engine.dockerHost).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
-    const facts = await engine.facts();
-    expect(facts).toMatchObject({ kind: 'vm', ipvs: true, dockerVersion: expect.stringMatching(/^20\.10\.24/), kernel: expect.stringMatching(/^6\.1\./) });
-    // The nodes run with crun (cheaper execs); the IPVS proof above already ran a privileged container with it.
-    const info = await dockerClient(engine.dockerHost).info();
-    expect(info).toMatchObject({ DefaultRuntime: 'crun' });
-  }, 15 * 60_000);
+  it(
+    'boots a VM whose Docker API answers on loopback only',
+    async () => {
+      engine = await startEngine({ choice: 'vm', name, suite: 'bookworm' }, log);
+      expect(engine.dockerHost).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
+      const facts = await engine.facts();
+      expect(facts).toMatchObject({
+        kind: 'vm',
+        ipvs: true,
+        dockerVersion: expect.stringMatching(/^20\.10\.24/),
+        kernel: expect.stringMatching(/^6\.1\./),
+      });
+      // The nodes run with crun (cheaper execs); the IPVS proof above already ran a privileged container with it.
+      const info = await dockerClient(engine.dockerHost).info();
+      expect(info).toMatchObject({ DefaultRuntime: 'crun' });
+    },
+    15 * 60_000,
+  );
 
   it('lets a privileged container create an IPVS virtual service and list it back', async () => {
     if (!(engine instanceof VmEngine)) throw new Error('engine did not start');

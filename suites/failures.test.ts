@@ -15,33 +15,44 @@ import { sharedEngine, suiteLogger, suiteNodeImage } from './shared-engine.js';
 const log = suiteLogger('failures');
 
 describe('a step that fails while another is running', () => {
-  it('cancels the other build: the command exits within seconds, no child process, no cache entry', async () => {
-    // A cold cache (its own directory) makes the engine stage build the rootfs (debootstrap, minutes) and the
-    // probe side by side; a musl-gcc that fails after 5 s makes the probe build fail while debootstrap runs.
-    const cache = await mkdtemp(join(tmpdir(), 'swarmlab-cold-cache-'));
-    const shims = await mkdtemp(join(tmpdir(), 'swarmlab-shims-'));
-    const failedAt = join(shims, 'failed-at');
-    await writeFile(join(shims, 'musl-gcc'), `#!/bin/sh\nsleep 5\ndate +%s%N > ${failedAt}\necho "musl-gcc: a failure made on purpose by the e2e suite" >&2\nexit 1\n`);
-    await chmod(join(shims, 'musl-gcc'), 0o755);
-    const result = await execa('node', ['bin/swarmlab.js', 'engine', 'up', '--engine', 'vm', '--engine-name', 'e2e-cold-fail'], {
-      all: true,
-      reject: false,
-      env: { NODE_OPTIONS: '', SWARMLAB_CACHE: cache, PATH: `${shims}:${process.env['PATH'] ?? ''}` },
-    });
-    const exitedAt = Date.now();
-    log.info(`engine up on a cold cache with a failing probe build ended with exit ${result.exitCode}`);
-    expect(result.exitCode).not.toBe(0);
-    expect(result.all).toMatch(/musl-gcc: a failure made on purpose/);
-    // It was really running debootstrap when the probe failed.
-    expect(result.all).toMatch(/debootstrap trixie .* \.\.\./);
-    const secondsAfterFailure = (exitedAt - Number(await readFile(failedAt, 'utf8')) / 1e6) / 1000;
-    log.info(`exited ${secondsAfterFailure.toFixed(1)} s after the failure`);
-    expect(secondsAfterFailure).toBeLessThan(10);
-    const left = (await execa('pgrep', ['-af', cache], { reject: false })).stdout.trim();
-    expect(left).toBe('');
-    // Neither a finished-looking entry nor a partial one: the cache is as empty as it was.
-    expect(await readdir(cache)).toEqual([]);
-  }, 5 * 60_000);
+  it(
+    'cancels the other build: the command exits within seconds, no child process, no cache entry',
+    async () => {
+      // A cold cache (its own directory) makes the engine stage build the rootfs (debootstrap, minutes) and the
+      // probe side by side; a musl-gcc that fails after 5 s makes the probe build fail while debootstrap runs.
+      const cache = await mkdtemp(join(tmpdir(), 'swarmlab-cold-cache-'));
+      const shims = await mkdtemp(join(tmpdir(), 'swarmlab-shims-'));
+      const failedAt = join(shims, 'failed-at');
+      await writeFile(
+        join(shims, 'musl-gcc'),
+        `#!/bin/sh\nsleep 5\ndate +%s%N > ${failedAt}\necho "musl-gcc: a failure made on purpose by the e2e suite" >&2\nexit 1\n`,
+      );
+      await chmod(join(shims, 'musl-gcc'), 0o755);
+      const result = await execa(
+        'node',
+        ['bin/swarmlab.js', 'engine', 'up', '--engine', 'vm', '--engine-name', 'e2e-cold-fail'],
+        {
+          all: true,
+          reject: false,
+          env: { NODE_OPTIONS: '', SWARMLAB_CACHE: cache, PATH: `${shims}:${process.env['PATH'] ?? ''}` },
+        },
+      );
+      const exitedAt = Date.now();
+      log.info(`engine up on a cold cache with a failing probe build ended with exit ${result.exitCode}`);
+      expect(result.exitCode).not.toBe(0);
+      expect(result.all).toMatch(/musl-gcc: a failure made on purpose/);
+      // It was really running debootstrap when the probe failed.
+      expect(result.all).toMatch(/debootstrap trixie .* \.\.\./);
+      const secondsAfterFailure = (exitedAt - Number(await readFile(failedAt, 'utf8')) / 1e6) / 1000;
+      log.info(`exited ${secondsAfterFailure.toFixed(1)} s after the failure`);
+      expect(secondsAfterFailure).toBeLessThan(10);
+      const left = (await execa('pgrep', ['-af', cache], { reject: false })).stdout.trim();
+      expect(left).toBe('');
+      // Neither a finished-looking entry nor a partial one: the cache is as empty as it was.
+      expect(await readdir(cache)).toEqual([]);
+    },
+    5 * 60_000,
+  );
 });
 
 describe('a topology Docker rejects half-way', () => {
@@ -49,40 +60,57 @@ describe('a topology Docker rejects half-way', () => {
   const docker = async () => dockerClient((await sharedEngine(log)).dockerHost);
 
   beforeAll(async () => {
-    cluster = await bringUpCluster({ name: 'e2e-reject', managers: 1, workers: 0, nodeImage: suiteNodeImage }, await sharedEngine(log), log, { images: [(await probeImage(log)).ref] });
+    cluster = await bringUpCluster(
+      { name: 'e2e-reject', managers: 1, workers: 0, nodeImage: suiteNodeImage },
+      await sharedEngine(log),
+      log,
+      { images: [(await probeImage(log)).ref] },
+    );
   }, 20 * 60_000);
   afterAll(async () => {
     await teardownByLabel(await docker(), log, 'e2e-reject');
   }, 120_000);
 
-  it('leaves no network, service or config of that topology behind', async () => {
-    if (!cluster) throw new Error('no cluster');
-    // Two networks and a service are created before Docker refuses the second service: its port is taken.
-    const dir = await mkdtemp(join(tmpdir(), 'swarmlab-reject-'));
-    const file = join(dir, 'rejected.yaml');
-    await writeFile(
-      file,
-      [
-        'name: e2e-rejected',
-        'cluster: { managers: 1, workers: 0 }',
-        'networks:',
-        '  - name: rejected-a',
-        '  - name: rejected-b',
-        'services:',
-        '  - name: first',
-        '    networks: [rejected-a]',
-        '    ports: [{ target: 80, published: 8088 }]',
-        '  - name: second',
-        '    networks: [rejected-b]',
-        '    ports: [{ target: 80, published: 8088 }]',
-        '',
-      ].join('\n'),
-    );
-    const topology = await loadTopology(file);
-    const probe = await probeImage(log);
-    await expect(deployTopology(await docker(), cluster, topology, { probeRef: probe.ref, onNodes: [probe.ref] }, log)).rejects.toThrow(/8088|port/i);
-    const filter = `label=${topologyLabel}=e2e-rejected`;
-    const listed = await cluster.leader.run(['sh', '-c', 'docker service ls -q --filter "$1"; docker network ls -q --filter "$1"; docker config ls -q --filter "$1"', 'sh', filter]);
-    expect(listed.trim()).toBe('');
-  }, 5 * 60_000);
+  it(
+    'leaves no network, service or config of that topology behind',
+    async () => {
+      if (!cluster) throw new Error('no cluster');
+      // Two networks and a service are created before Docker refuses the second service: its port is taken.
+      const dir = await mkdtemp(join(tmpdir(), 'swarmlab-reject-'));
+      const file = join(dir, 'rejected.yaml');
+      await writeFile(
+        file,
+        [
+          'name: e2e-rejected',
+          'cluster: { managers: 1, workers: 0 }',
+          'networks:',
+          '  - name: rejected-a',
+          '  - name: rejected-b',
+          'services:',
+          '  - name: first',
+          '    networks: [rejected-a]',
+          '    ports: [{ target: 80, published: 8088 }]',
+          '  - name: second',
+          '    networks: [rejected-b]',
+          '    ports: [{ target: 80, published: 8088 }]',
+          '',
+        ].join('\n'),
+      );
+      const topology = await loadTopology(file);
+      const probe = await probeImage(log);
+      await expect(
+        deployTopology(await docker(), cluster, topology, { probeRef: probe.ref, onNodes: [probe.ref] }, log),
+      ).rejects.toThrow(/8088|port/i);
+      const filter = `label=${topologyLabel}=e2e-rejected`;
+      const listed = await cluster.leader.run([
+        'sh',
+        '-c',
+        'docker service ls -q --filter "$1"; docker network ls -q --filter "$1"; docker config ls -q --filter "$1"',
+        'sh',
+        filter,
+      ]);
+      expect(listed.trim()).toBe('');
+    },
+    5 * 60_000,
+  );
 });

@@ -1,5 +1,5 @@
 import { createLogger } from '../harness/core/log.js';
-import { injectLbFault, type LbFault } from '../harness/faults/lb-faults.js';
+import { withLbFault, type LbFault } from '../harness/faults/lb-faults.js';
 import { spreadTarget } from '../harness/run/run-pipeline.js';
 import { defaultSpreadRequest, measureSpread } from '../harness/traffic/spread.js';
 import { checkLab, labPerSuite } from './suite-lab.js';
@@ -18,15 +18,31 @@ describe('ingress: api published through the routing mesh', () => {
     const { results, failures } = await checkLab(lab());
     expect(failures).toEqual([]);
     for (const check of ['ingress.port-mark', 'ingress.backends']) {
-      expect(results.filter((r) => r.check === check).map((r) => r.node).sort()).toEqual(lab().cluster.nodes.map((n) => n.hostname).sort());
+      expect(
+        results
+          .filter((r) => r.check === check)
+          .map((r) => r.node)
+          .sort(),
+      ).toEqual(
+        lab()
+          .cluster.nodes.map((n) => n.hostname)
+          .sort(),
+      );
     }
   }, 120_000);
 
-  it('spreads requests to another node\'s published port over every api replica', async () => {
+  it("spreads requests to another node's published port over every api replica", async () => {
     // Through another node than the client's, so the requests leave it and enter the mesh there.
-    const to = await spreadTarget(lab().cluster, { check: 'spread.api.mesh', from: 'web', service: 'api', meshPort: publishedPort });
+    const to = await spreadTarget(lab().cluster, {
+      check: 'spread.api.mesh',
+      from: 'web',
+      service: 'api',
+      meshPort: publishedPort,
+    });
     const m = await measureSpread(lab().cluster, defaultSpreadRequest('web', to, 300, 'api'), log);
-    log.info(`mesh spread via ${to}: ${m.verdict.replicas.map((r) => `${r.replica} ${r.count}`).join(', ')}, p=${m.verdict.pValue.toPrecision(3)}`);
+    log.info(
+      `mesh spread via ${to}: ${m.verdict.replicas.map((r) => `${r.replica} ${r.count}`).join(', ')}, p=${m.verdict.pValue.toPrecision(3)}`,
+    );
     expect(m.verdict.errors).toEqual({});
     expect(m.verdict.silent).toEqual([]);
     expect(m.verdict.replicas).toHaveLength(3);
@@ -39,26 +55,43 @@ describe('ingress: api published through the routing mesh', () => {
     const model = (await checkLab(lab())).snapshot.models.find((m) => m.node === node?.hostname);
     const rule = model?.ingress?.markRules.find((r) => r.chain === 'PREROUTING' && r.dport === publishedPort);
     const pool = model?.ingress?.ipvs.find((s) => s.protocol === 'FWM' && s.fwmark === rule?.mark);
-    if (!node || !rule || !pool?.reals[0]) throw new Error(`no ingress_sbox state for port ${publishedPort} on node ${nodeIndex}`);
+    if (!node || !rule || !pool?.reals[0])
+      throw new Error(`no ingress_sbox state for port ${publishedPort} on node ${nodeIndex}`);
     return { node, fwmark: rule.mark, firstReal: pool.reals[0].address };
   }
 
   const cases: [string, (t: Awaited<ReturnType<typeof meshTarget>>) => LbFault, string][] = [
-    ['a deleted port MARK rule', (t) => ({ kind: 'delete-port-mark-rule', port: publishedPort, protocol: 'tcp', fwmark: t.fwmark }), 'ingress.port-mark'],
-    ['a real server that is no task', (t) => ({ kind: 'extra-real-server', fwmark: t.fwmark, ip: t.firstReal.replace(/\d+$/, '250') }), 'ingress.backends'],
-    ['a removed real server', (t) => ({ kind: 'remove-real-server', fwmark: t.fwmark, ip: t.firstReal }), 'ingress.backends'],
+    [
+      'a deleted port MARK rule',
+      (t) => ({ kind: 'delete-port-mark-rule', port: publishedPort, protocol: 'tcp', fwmark: t.fwmark }),
+      'ingress.port-mark',
+    ],
+    [
+      'a real server that is no task',
+      (t) => ({ kind: 'extra-real-server', fwmark: t.fwmark, ip: t.firstReal.replace(/\d+$/, '250') }),
+      'ingress.backends',
+    ],
+    [
+      'a removed real server',
+      (t) => ({ kind: 'remove-real-server', fwmark: t.fwmark, ip: t.firstReal }),
+      'ingress.backends',
+    ],
   ];
 
-  it.each(cases)('finds %s in ingress_sbox on that node alone, and is clean once it is undone', async (_, makeFault, check) => {
-    const t = await meshTarget(2);
-    const fault = await injectLbFault(t.node, 'ingress_sbox', makeFault(t), log);
-    let found;
-    try {
-      found = (await checkLab(lab())).failures;
-    } finally {
-      await fault.undo();
-    }
-    expect(found.map((f) => [f.check, f.node, f.namespace])).toEqual([[check, t.node.hostname, 'ingress_sbox']]);
-    expect((await checkLab(lab())).failures).toEqual([]);
-  }, 180_000);
+  it.each(cases)(
+    'finds %s in ingress_sbox on that node alone, and is clean once it is undone',
+    async (_, makeFault, check) => {
+      const t = await meshTarget(2);
+      const found = await withLbFault(
+        t.node,
+        'ingress_sbox',
+        makeFault(t),
+        log,
+        async () => (await checkLab(lab())).failures,
+      );
+      expect(found.map((f) => [f.check, f.node, f.namespace])).toEqual([[check, t.node.hostname, 'ingress_sbox']]);
+      expect((await checkLab(lab())).failures).toEqual([]);
+    },
+    180_000,
+  );
 });

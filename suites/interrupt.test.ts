@@ -22,7 +22,11 @@ interface Interrupted {
 }
 
 /** Runs the CLI, sends SIGINT once `line` has been printed (and `ready` says so), returns how it ended. */
-async function interruptAt(args: string[], line: RegExp, ready: () => Promise<boolean> = async () => true): Promise<Interrupted> {
+async function interruptAt(
+  args: string[],
+  line: RegExp,
+  ready: () => Promise<boolean> = async () => true,
+): Promise<Interrupted> {
   const child = execa('node', ['bin/swarmlab.js', ...args], { all: true, reject: false, env: { NODE_OPTIONS: '' } });
   let output = '';
   let sent = false;
@@ -40,7 +44,10 @@ async function interruptAt(args: string[], line: RegExp, ready: () => Promise<bo
     }
   }
   const result = await child;
-  if (!sent) throw new Error(`swarmlab ${args.join(' ')} never printed ${line} (exit ${result.exitCode}); last output:\n${output.slice(-2000)}`);
+  if (!sent)
+    throw new Error(
+      `swarmlab ${args.join(' ')} never printed ${line} (exit ${result.exitCode}); last output:\n${output.slice(-2000)}`,
+    );
   return { exitCode: result.exitCode, output };
 }
 
@@ -53,41 +60,59 @@ describe('Ctrl-C leaves nothing behind', () => {
     // web-api on one node: every stage still runs, in a fraction of the time.
     const dir = await mkdtemp(join(tmpdir(), 'swarmlab-interrupt-'));
     topologyFile = join(dir, 'web-api-one-node.yaml');
-    const text = (await readFile('topologies/web-api.yaml', 'utf8')).replace(/^name: .*$/m, 'name: e2e-int-run').replace(/^ {2}workers: \d+$/m, '  workers: 0');
+    const text = (await readFile('topologies/web-api.yaml', 'utf8'))
+      .replace(/^name: .*$/m, 'name: e2e-int-run')
+      .replace(/^ {2}workers: \d+$/m, '  workers: 0');
     await writeFile(topologyFile, text);
   }, 20 * 60_000);
 
-  it('during up, while the nodes start', async () => {
-    const cluster = 'e2e-int-up';
-    const nodesExist = async () => (await docker.listContainers({ all: true, filters: clusterFilter(cluster) })).length > 0;
-    const r = await interruptAt(['up', '--name', cluster, ...onSharedEngine], /start 3 nodes/, nodesExist);
-    expect(r.output).toMatch(/SIGINT: cleaning up/);
-    expect(r.exitCode).toBe(130);
-    expect(await leftoversOf(docker, cluster)).toEqual([]);
-  }, 5 * 60_000);
+  it(
+    'during up, while the nodes start',
+    async () => {
+      const cluster = 'e2e-int-up';
+      const nodesExist = async () =>
+        (await docker.listContainers({ all: true, filters: clusterFilter(cluster) })).length > 0;
+      const r = await interruptAt(['up', '--name', cluster, ...onSharedEngine], /start 3 nodes/, nodesExist);
+      expect(r.output).toMatch(/SIGINT: cleaning up/);
+      expect(r.exitCode).toBe(130);
+      expect(await leftoversOf(docker, cluster)).toEqual([]);
+    },
+    5 * 60_000,
+  );
 
   it.each([
     ['deploy, while waiting for convergence', /wait for e2e-int-run to converge/],
     ['dataplane', /stage dataplane \.\.\./],
     ['spread', /stage spread \.\.\./],
-  ])('during run, at stage %s', async (_, line) => {
-    const artifacts = await mkdtemp(join(tmpdir(), 'swarmlab-interrupt-art-'));
-    const r = await interruptAt(['run', '--topology', topologyFile, '--artifacts', artifacts, '--requests', '200', ...onSharedEngine], line);
-    expect(r.output).toMatch(/SIGINT: cleaning up/);
-    expect(r.exitCode).toBe(130);
-    expect(await leftoversOf(docker, 'e2e-int-run')).toEqual([]);
-  }, 10 * 60_000);
+  ])(
+    'during run, at stage %s',
+    async (_, line) => {
+      const artifacts = await mkdtemp(join(tmpdir(), 'swarmlab-interrupt-art-'));
+      const r = await interruptAt(
+        ['run', '--topology', topologyFile, '--artifacts', artifacts, '--requests', '200', ...onSharedEngine],
+        line,
+      );
+      expect(r.output).toMatch(/SIGINT: cleaning up/);
+      expect(r.exitCode).toBe(130);
+      expect(await leftoversOf(docker, 'e2e-int-run')).toEqual([]);
+    },
+    10 * 60_000,
+  );
 
-  it('during engine up, while the VM boots', async () => {
-    const name = 'e2e-int-vm';
-    const r = await interruptAt(['engine', 'up', '--engine', 'vm', '--engine-name', name], /boot VM "e2e-int-vm"/);
-    expect(r.exitCode).toBe(130);
-    const ours = [];
-    for (const pid of (await readdir('/proc')).filter((p) => /^\d+$/.test(p))) {
-      const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-      if (cmdline.includes(`swarmlab-${name}`)) ours.push(pid);
-    }
-    expect(ours).toEqual([]);
-    expect(await vmStates.read(name)).toBeUndefined();
-  }, 5 * 60_000);
+  it(
+    'during engine up, while the VM boots',
+    async () => {
+      const name = 'e2e-int-vm';
+      const r = await interruptAt(['engine', 'up', '--engine', 'vm', '--engine-name', name], /boot VM "e2e-int-vm"/);
+      expect(r.exitCode).toBe(130);
+      const ours = [];
+      for (const pid of (await readdir('/proc')).filter((p) => /^\d+$/.test(p))) {
+        const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+        if (cmdline.includes(`swarmlab-${name}`)) ours.push(pid);
+      }
+      expect(ours).toEqual([]);
+      expect(await vmStates.read(name)).toBeUndefined();
+    },
+    5 * 60_000,
+  );
 });

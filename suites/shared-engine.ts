@@ -19,5 +19,8 @@ export function suiteLogger(suite: string): Logger {
 export function sharedEngine(log: Logger): Promise<RunningEngine> {
   // SWARMLAB_NODE_IMAGE runs the suites on another node image (e.g. sid for Docker 28.5.2); it is baked into the VM disk,
   // with bookworm (20.10.24), which the cluster suite's mixed-version cluster uses for its workers.
-  return startEngine({ choice: 'vm', name: sharedEngineName, suite: defaultVmSuite, nodeImages: [suiteNodeImage, 'bookworm'] }, log);
+  return startEngine(
+    { choice: 'vm', name: sharedEngineName, suite: defaultVmSuite, nodeImages: [suiteNodeImage, 'bookworm'] },
+    log,
+  );
 }

@@ -1,6 +1,6 @@
 import { snapshotDataplane } from '../harness/checks/dataplane.js';
 import { createLogger } from '../harness/core/log.js';
-import { injectLbFault } from '../harness/faults/lb-faults.js';
+import { withLbFault } from '../harness/faults/lb-faults.js';
 import type { Topology } from '../harness/topology/topology.js';
 import { defaultSpreadRequest, measureSpread } from '../harness/traffic/spread.js';
 import { labPerSuite } from './suite-lab.js';
@@ -14,12 +14,18 @@ const log = createLogger('e2e/spread');
 const request = defaultSpreadRequest('web', 'api', 600);
 
 describe('spread of 600 requests from web over 3 api replicas', () => {
-  const threeApis = (t: Topology): Topology => ({ ...t, services: t.services.map((s) => (s.name === 'api' ? { ...s, replicas: 3 } : s)) });
+  const threeApis = (t: Topology): Topology => ({
+    ...t,
+    services: t.services.map((s) => (s.name === 'api' ? { ...s, replicas: 3 } : s)),
+  });
   const lab = labPerSuite('topologies/web-api.yaml', 'e2e-spread', log, threeApis);
 
   it('every replica answers and the spread test passes', async () => {
     const m = await measureSpread(lab().cluster, request, log);
-    log.info(`600 requests in ${(m.durationMs / 1000).toFixed(1)} s (${m.requestsPerSecond.toFixed(0)} req/s): ${m.verdict.replicas.map((r) => `${r.replica} ${r.count}`).join(', ')}, p=${m.verdict.pValue.toPrecision(3)}`);
+    log.info(
+      `600 requests in ${(m.durationMs / 1000).toFixed(1)} s (${m.requestsPerSecond.toFixed(0)} req/s): ` +
+        `${m.verdict.replicas.map((r) => `${r.replica} ${r.count}`).join(', ')}, p=${m.verdict.pValue.toPrecision(3)}`,
+    );
     expect(m.verdict.replicas).toHaveLength(3);
     expect(m.verdict.silent).toEqual([]);
     expect(m.verdict.underpowered).toBe(false);
@@ -35,16 +41,14 @@ describe('spread of 600 requests from web over 3 api replicas', () => {
     const victim = api?.expected[0];
     const namespace = backend?.locations[0]?.namespace;
     if (!api?.fwmark || !victim || !namespace) throw new Error('no lb state for api on the client node');
-    const fault = await injectLbFault(clientNode, namespace, { kind: 'skew-weight', fwmark: api.fwmark, ip: victim.ip, weight: 3 }, log);
-    try {
-      const skewed = await measureSpread(lab().cluster, request, log);
-      expect(skewed.verdict.pass).toBe(false);
-      const heaviest = skewed.verdict.replicas.reduce((a, b) => (b.deviation > a.deviation ? b : a));
-      expect(heaviest.replica).toBe(victim.task);
-      expect(heaviest.share).toBeGreaterThan(0.5);
-    } finally {
-      await fault.undo();
-    }
+    const skew = { kind: 'skew-weight', fwmark: api.fwmark, ip: victim.ip, weight: 3 } as const;
+    const skewed = await withLbFault(clientNode, namespace, skew, log, () =>
+      measureSpread(lab().cluster, request, log),
+    );
+    expect(skewed.verdict.pass).toBe(false);
+    const heaviest = skewed.verdict.replicas.reduce((a, b) => (b.deviation > a.deviation ? b : a));
+    expect(heaviest.replica).toBe(victim.task);
+    expect(heaviest.share).toBeGreaterThan(0.5);
     const restored = await measureSpread(lab().cluster, request, log);
     expect(restored.verdict.pass).toBe(true);
   }, 300_000);

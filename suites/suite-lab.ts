@@ -14,7 +14,12 @@ const deployTimeoutMs = 20 * 60_000;
  * edited, deployed on the shared engine with the suites' node image. The
  * cluster name carries the node image so runs on two images never collide.
  */
-async function deploySuiteLab(file: string, clusterPrefix: string, log: Logger, edit: (t: Topology) => Topology = (t) => t): Promise<Lab> {
+async function deploySuiteLab(
+  file: string,
+  clusterPrefix: string,
+  log: Logger,
+  edit: (t: Topology) => Topology = (t) => t,
+): Promise<Lab> {
   const engine = await sharedEngine(log);
   const topology = edit(await loadTopology(file));
   const clusterName = `${clusterPrefix}-${suiteNodeImage.replace(/[^a-z0-9]/g, '')}`.slice(0, 24);
@@ -25,7 +30,12 @@ async function deploySuiteLab(file: string, clusterPrefix: string, log: Logger, 
  * Registers the suite's lab: deployed before its tests, removed after them.
  * Returns the getter the tests use; it throws when the deployment failed.
  */
-export function labPerSuite(file: string, clusterPrefix: string, log: Logger, edit?: (t: Topology) => Topology): () => Lab {
+export function labPerSuite(
+  file: string,
+  clusterPrefix: string,
+  log: Logger,
+  edit?: (t: Topology) => Topology,
+): () => Lab {
   let lab: Lab | undefined;
   beforeAll(async () => {
     lab = await deploySuiteLab(file, clusterPrefix, log, edit);
@@ -40,7 +50,9 @@ export function labPerSuite(file: string, clusterPrefix: string, log: Logger, ed
 }
 
 /** Every check over a fresh snapshot of the lab, and the failed ones alone. */
-export async function checkLab(lab: Lab): Promise<{ snapshot: DataplaneSnapshot; results: CheckResult[]; failures: CheckResult[] }> {
+export async function checkLab(
+  lab: Lab,
+): Promise<{ snapshot: DataplaneSnapshot; results: CheckResult[]; failures: CheckResult[] }> {
   const snapshot = await snapshotDataplane(lab.cluster);
   const results = evaluateDataplane(snapshot);
   return { snapshot, results, failures: results.filter((r) => r.status === 'fail') };

@@ -40,7 +40,10 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 try {
   if (what === 'cluster') {
-    for (const [managers, workers] of [[1, 2], [3, 2]] as const) {
+    for (const [managers, workers] of [
+      [1, 2],
+      [3, 2],
+    ] as const) {
       const name = `bench-${managers}-${workers}`;
       const started = Date.now();
       await bringUpCluster({ name, managers, workers, nodeImage }, engine, log);
@@ -49,14 +52,19 @@ try {
     }
   } else {
     const topology = await loadTopology('topologies/web-api.yaml');
-    const threeApis = { ...topology, services: topology.services.map((s) => (s.name === 'api' ? { ...s, replicas: 3 } : s)) };
+    const threeApis = {
+      ...topology,
+      services: topology.services.map((s) => (s.name === 'api' ? { ...s, replicas: 3 } : s)),
+    };
     const started = Date.now();
     const lab = await deployLab(engine, threeApis, { clusterName: 'bench-lab', nodeImage }, log);
     rows.push(['cluster up + web-api (api x3) converged', seconds(Date.now() - started)]);
     try {
       if (what === 'probe') {
         const probe = await probeImage(log);
-        await Promise.all(lab.cluster.nodes.map((n) => n.run(['docker', 'image', 'rm', '-f', probe.ref]).catch(() => '')));
+        await Promise.all(
+          lab.cluster.nodes.map((n) => n.run(['docker', 'image', 'rm', '-f', probe.ref]).catch(() => '')),
+        );
         const loadStarted = Date.now();
         await sideLoadImage(docker, lab.cluster.nodes, probe.ref, log);
         rows.push(['side-load probe into 3 nodes', seconds(Date.now() - loadStarted)]);
@@ -64,26 +72,52 @@ try {
         if (!web) throw new Error('no web task');
         for (const concurrency of [1, 4, 16]) {
           const t0 = Date.now();
-          const records = await runProbeClient(web, { target: 'api:80', requests: 1000, concurrency, timeoutMs: 5000, keepalive: false, resolveEach: false, giveUpAfter: 12 });
+          const records = await runProbeClient(web, {
+            target: 'api:80',
+            requests: 1000,
+            concurrency,
+            timeoutMs: 5000,
+            keepalive: false,
+            resolveEach: false,
+            giveUpAfter: 12,
+          });
           const wall = records.length / ((Date.now() - t0) / 1000);
-          rows.push([`1000 fresh-connection requests, concurrency ${concurrency}`, `${clientRate(records).toFixed(0)} req/s by the client, ${wall.toFixed(0)} req/s with its exec start (${records.filter((r) => !r.ok).length} errors)`]);
+          rows.push([
+            `1000 fresh-connection requests, concurrency ${concurrency}`,
+            `${clientRate(records).toFixed(0)} req/s by the client, ${wall.toFixed(0)} req/s with its exec start ` +
+              `(${records.filter((r) => !r.ok).length} errors)`,
+          ]);
         }
       } else if (what === 'check') {
         const times: number[] = [];
         let falseFindings = 0;
         for (let i = 0; i < repeat; i++) {
           const t0 = Date.now();
-          falseFindings += evaluateDataplane(await snapshotDataplane(lab.cluster)).filter((r) => r.status === 'fail').length;
+          falseFindings += evaluateDataplane(await snapshotDataplane(lab.cluster)).filter(
+            (r) => r.status === 'fail',
+          ).length;
           times.push(Date.now() - t0);
         }
         times.sort((a, b) => a - b);
-        rows.push([`check, ${repeat} runs`, `median ${seconds(times[Math.floor(times.length / 2)] ?? 0)}, max ${seconds(times[times.length - 1] ?? 0)}`]);
+        rows.push([
+          `check, ${repeat} runs`,
+          `median ${seconds(times[Math.floor(times.length / 2)] ?? 0)}, max ${seconds(times[times.length - 1] ?? 0)}`,
+        ]);
         rows.push(['false findings on a healthy cluster', String(falseFindings)]);
         // What a user waits for: the CLI as a new process (start-up, engine attach, read, report).
         const cliTimes: number[] = [];
         for (let i = 0; i < 3; i++) {
           const t0 = Date.now();
-          await execa('node', ['bin/swarmlab.js', 'check', '--cluster', lab.cluster.name, '--engine', 'vm', '--engine-name', 'bench']);
+          await execa('node', [
+            'bin/swarmlab.js',
+            'check',
+            '--cluster',
+            lab.cluster.name,
+            '--engine',
+            'vm',
+            '--engine-name',
+            'bench',
+          ]);
           cliTimes.push(Date.now() - t0);
         }
         rows.push(['`swarmlab check` as a command, 3 runs', cliTimes.map(seconds).join(', ')]);
@@ -98,7 +132,10 @@ try {
           if (i === 0) rows.push(['probe client rate (600 requests)', `${m.requestsPerSecond.toFixed(0)} req/s`]);
         }
         times.sort((a, b) => a - b);
-        rows.push([`600 requests measured and judged, ${repeat} runs`, `median ${seconds(times[Math.floor(times.length / 2)] ?? 0)}`]);
+        rows.push([
+          `600 requests measured and judged, ${repeat} runs`,
+          `median ${seconds(times[Math.floor(times.length / 2)] ?? 0)}`,
+        ]);
         rows.push([`failures at alpha ${defaultSpreadOptions.alpha} on a healthy cluster`, `${failures} of ${repeat}`]);
       }
     } finally {

@@ -23,7 +23,9 @@ export interface CheckInfo {
   relatedReports: readonly string[];
 }
 
-const inLbNamespace = "each node's lb_<network id> namespace (or, before Docker 18.09, the client containers' own), read with the node's iptables-save and ipvsadm (or /proc/net/ip_vs)";
+const inLbNamespace =
+  "each node's lb_<network id> namespace (or, before Docker 18.09, the client containers' own), read " +
+  "with the node's iptables-save and ipvsadm (or /proc/net/ip_vs)";
 const everyVipService = 'every vip-mode service on an overlay network, on every node with a task on that network';
 
 export const checkCatalog: readonly CheckInfo[] = [
@@ -32,18 +34,24 @@ export const checkCatalog: readonly CheckInfo[] = [
     family: 'lb',
     title: 'load-balancer state exists',
     reads: 'the namespaces under /var/run/docker/netns on each node',
-    passes: 'a node with tasks on an overlay network has that network\'s load-balancer state: the `lb_<network id>` namespace (Docker 18.09+) or, on older engines, MARK rules in the client containers\' own namespaces',
-    finding: 'the node takes part in the network but cannot balance to any VIP on it: requests from its tasks to a service name fail',
+    passes:
+      "a node with tasks on an overlay network has that network's load-balancer state: the `lb_<network " +
+      "id>` namespace (Docker 18.09+) or, on older engines, MARK rules in the client containers' own " +
+      'namespaces',
+    finding:
+      'the node takes part in the network but cannot balance to any VIP on it: requests from its tasks to a service name fail',
     appliesTo: 'every overlay network, on every node with a task on it',
     relatedReports: [],
   },
   {
     id: 'lb.fwmark-known',
     family: 'lb',
-    title: 'the node knows the service\'s mark',
+    title: "the node knows the service's mark",
     reads: "the node's `docker network inspect --verbose` (Services.<name>.LocalLBIndex)",
-    passes: "the node's network database (`docker network inspect --verbose`) knows the service and its `LocalLBIndex`, the node-local firewall mark",
-    finding: 'the node never learned the service from the other nodes (gossip): its tasks cannot reach the service by its VIP',
+    passes:
+      "the node's network database (`docker network inspect --verbose`) knows the service and its `LocalLBIndex`, the node-local firewall mark",
+    finding:
+      'the node never learned the service from the other nodes (gossip): its tasks cannot reach the service by its VIP',
     appliesTo: everyVipService,
     relatedReports: ['moby#25325'],
   },
@@ -52,8 +60,11 @@ export const checkCatalog: readonly CheckInfo[] = [
     family: 'lb',
     title: 'one MARK rule per VIP, with the right mark',
     reads: inLbNamespace,
-    passes: 'exactly one mangle MARK rule for the service VIP, setting exactly that mark (`--set-xmark 0x100/0xffffffff`, `--set-mark 256`, `MARK set 0x100` are all read)',
-    finding: 'packets to the VIP are not marked, or marked for another IPVS service: requests fail or reach the wrong service',
+    passes:
+      'exactly one mangle MARK rule for the service VIP, setting exactly that mark (`--set-xmark ' +
+      '0x100/0xffffffff`, `--set-mark 256`, `MARK set 0x100` are all read)',
+    finding:
+      'packets to the VIP are not marked, or marked for another IPVS service: requests fail or reach the wrong service',
     appliesTo: everyVipService,
     relatedReports: [],
   },
@@ -72,8 +83,12 @@ export const checkCatalog: readonly CheckInfo[] = [
     family: 'lb',
     title: 'IPVS backends are the running tasks',
     reads: `${inLbNamespace}, against the managers' running tasks`,
-    passes: "the IPVS real servers with weight > 0 are exactly the service's running task IPs on that network; the finding lists *missing* (a running task IPVS never sends to) and *stale* (an address that is no running task) apart",
-    finding: 'stale: requests go to an address nobody serves (failures or 1 s/3 s stalls); missing: a replica gets no traffic from this node',
+    passes:
+      "the IPVS real servers with weight > 0 are exactly the service's running task IPs on that network; " +
+      'the finding lists *missing* (a running task IPVS never sends to) and *stale* (an address that is no ' +
+      'running task) apart',
+    finding:
+      'stale: requests go to an address nobody serves (failures or 1 s/3 s stalls); missing: a replica gets no traffic from this node',
     appliesTo: everyVipService,
     relatedReports: ['moby#26060', 'moby#25325'],
   },
@@ -82,7 +97,8 @@ export const checkCatalog: readonly CheckInfo[] = [
     family: 'lb',
     title: 'weight 0 only for tasks shutting down',
     reads: inLbNamespace,
-    passes: 'real servers with weight 0 belong to tasks that are shutting down (a running task at weight 0 gets no traffic)',
+    passes:
+      'real servers with weight 0 belong to tasks that are shutting down (a running task at weight 0 gets no traffic)',
     finding: 'a running task gets no new connections from this node',
     appliesTo: everyVipService,
     relatedReports: ['moby#41896'],
@@ -92,7 +108,8 @@ export const checkCatalog: readonly CheckInfo[] = [
     family: 'lb',
     title: 'no backend in two pools',
     reads: inLbNamespace,
-    passes: 'no real server IP sits in the pools of two virtual services (one service\'s traffic reaching another\'s task)',
+    passes:
+      "no real server IP sits in the pools of two virtual services (one service's traffic reaching another's task)",
     finding: "one service's requests reach another service's task",
     appliesTo: 'every lb namespace',
     relatedReports: [],
@@ -102,7 +119,8 @@ export const checkCatalog: readonly CheckInfo[] = [
     family: 'lb',
     title: 'no MARK rule for an unknown address',
     reads: inLbNamespace,
-    passes: 'every MARK rule for an address targets a VIP of a service on that network (a rule left behind for a removed service)',
+    passes:
+      'every MARK rule for an address targets a VIP of a service on that network (a rule left behind for a removed service)',
     finding: 'a rule outlived its service; a new service given that address later may be marked wrongly',
     appliesTo: 'every lb namespace',
     relatedReports: [],
@@ -121,8 +139,11 @@ export const checkCatalog: readonly CheckInfo[] = [
     id: 'lb.sysctls',
     family: 'lb',
     title: 'IPVS sysctls as Docker sets them',
-    reads: "/proc/sys/net/ipv4/vs/* inside each lb namespace",
-    passes: 'the IPVS sysctls in the lb namespace have the values Docker sets from 20.10.17 on: `conn_reuse_mode=0`, `expire_nodest_conn=1`, `expire_quiescent_template=1` (skipped on older engines, which leave the kernel defaults)',
+    reads: '/proc/sys/net/ipv4/vs/* inside each lb namespace',
+    passes:
+      'the IPVS sysctls in the lb namespace have the values Docker sets from 20.10.17 on: ' +
+      '`conn_reuse_mode=0`, `expire_nodest_conn=1`, `expire_quiescent_template=1` (skipped on older ' +
+      'engines, which leave the kernel defaults)',
     finding: 'connection reuse to a removed backend: new connections stall about 1 s, or go to a task that is gone',
     appliesTo: 'every lb namespace (Docker 20.10.17 and later)',
     relatedReports: ['moby#35082', 'moby#43146'],
@@ -132,7 +153,9 @@ export const checkCatalog: readonly CheckInfo[] = [
     family: 'ingress',
     title: 'routing-mesh port is marked',
     reads: "each node's ingress_sbox namespace (mangle PREROUTING)",
-    passes: 'for each port published through the routing mesh, `ingress_sbox` marks it (mangle PREROUTING `--dport P -j MARK`); with no running task, no rule',
+    passes:
+      'for each port published through the routing mesh, `ingress_sbox` marks it (mangle PREROUTING ' +
+      '`--dport P -j MARK`); with no running task, no rule',
     finding: 'requests to the published port on this node are not balanced: they fail',
     appliesTo: 'services publishing a port in ingress mode',
     relatedReports: [],
@@ -151,8 +174,9 @@ export const checkCatalog: readonly CheckInfo[] = [
     id: 'dns.service-name',
     family: 'dns',
     title: 'service name resolves right',
-    reads: 'a lookup from a probe task on the network (Swarm\'s embedded DNS)',
-    passes: "from a client task on the network, a vip-mode service name resolves to the service's VIP alone, a dnsrr name to exactly its running task IPs",
+    reads: "a lookup from a probe task on the network (Swarm's embedded DNS)",
+    passes:
+      "from a client task on the network, a vip-mode service name resolves to the service's VIP alone, a dnsrr name to exactly its running task IPs",
     finding: 'clients resolve the name to the wrong address, or not at all',
     appliesTo: 'every service that shares a network with a probe service',
     relatedReports: ['moby#36988'],
@@ -172,8 +196,12 @@ export const checkCatalog: readonly CheckInfo[] = [
     family: 'spread',
     title: 'requests spread over every replica',
     reads: 'the answers of N requests from a probe task (each answer names its replica), against the running tasks',
-    passes: 'requests from a client task through the service VIP (or by DNS for dnsrr, or through a published port of the routing mesh: `spread.<service>.mesh-<port>`) reach every replica, and the counts fit the expected shares (chi-square goodness of fit, p >= alpha) with no failed request',
-    finding: 'a replica never answers, requests fail, or the shares are skewed beyond chance (the report shows counts, p-value and latency)',
+    passes:
+      'requests from a client task through the service VIP (or by DNS for dnsrr, or through a published ' +
+      'port of the routing mesh: `spread.<service>.mesh-<port>`) reach every replica, and the counts fit ' +
+      'the expected shares (chi-square goodness of fit, p >= alpha) with no failed request',
+    finding:
+      'a replica never answers, requests fail, or the shares are skewed beyond chance (the report shows counts, p-value and latency)',
     appliesTo: 'probe services reached from another probe service',
     relatedReports: ['moby#35082'],
   },
@@ -181,12 +209,17 @@ export const checkCatalog: readonly CheckInfo[] = [
 
 /** The catalogue entry of a check id (`spread.api.mesh-8080` is an instance of `spread.<service>`). */
 export function checkInfo(id: string): CheckInfo | undefined {
-  return checkCatalog.find((c) => c.id === id) ?? (id.startsWith('spread.') ? checkCatalog.find((c) => c.id === 'spread.<service>') : undefined);
+  return (
+    checkCatalog.find((c) => c.id === id) ??
+    (id.startsWith('spread.') ? checkCatalog.find((c) => c.id === 'spread.<service>') : undefined)
+  );
 }
 
 /** The README's table of checks. */
 export function checkTableMarkdown(): string {
-  return ['| check | passes when |', '|---|---|', ...checkCatalog.map((c) => `| \`${c.id}\` | ${c.passes} |`)].join('\n');
+  return ['| check | passes when |', '|---|---|', ...checkCatalog.map((c) => `| \`${c.id}\` | ${c.passes} |`)].join(
+    '\n',
+  );
 }
 
 export function explainCheck(c: CheckInfo): string {

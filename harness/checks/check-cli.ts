@@ -36,7 +36,9 @@ export function registerCheckCommands(program: Command, log: Logger): void {
     .action(async (opts: Opts) => {
       const filter = parseTestFilter(opts.test ?? []);
       const dns = familySelected(filter, 'dns');
-      const snapshot = await log.step('read every node', async () => snapshotDataplane(await selectCluster(opts, log), { dns }));
+      const snapshot = await log.step('read every node', async () =>
+        snapshotDataplane(await selectCluster(opts, log), { dns }),
+      );
       const results = evaluateDataplane(snapshot).filter((r) => selected(filter, r.check));
       process.stdout.write(`${opts.json ? JSON.stringify(results, null, 2) : formatCheckResults(results)}\n`);
       if (results.some((r) => r.status === 'fail')) process.exitCode = 1;
@@ -48,8 +50,12 @@ export function registerCheckCommands(program: Command, log: Logger): void {
     .option('--json', 'machine-readable output')
     .action((id: string | undefined, opts: { json?: boolean }) => {
       const info = id === undefined ? undefined : checkInfo(id);
-      if (id !== undefined && !info) throw new ConfigError('swarmlab explain', 'check', `one of ${checkCatalog.map((c) => c.id).join(', ')}`, id);
+      if (id !== undefined && !info)
+        throw new ConfigError('swarmlab explain', 'check', `one of ${checkCatalog.map((c) => c.id).join(', ')}`, id);
       if (opts.json) process.stdout.write(`${JSON.stringify(info ?? checkCatalog, null, 2)}\n`);
-      else process.stdout.write(`${info ? explainCheck(info) : checkCatalog.map((c) => `${c.id.padEnd(18)} ${c.title}`).join('\n')}\n`);
+      else
+        process.stdout.write(
+          `${info ? explainCheck(info) : checkCatalog.map((c) => `${c.id.padEnd(18)} ${c.title}`).join('\n')}\n`,
+        );
     });
 }

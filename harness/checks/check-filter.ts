@@ -14,7 +14,7 @@ export function parseTestFilter(patterns: readonly string[]): TestFilter {
   const compile = (p: string): RegExp => {
     try {
       return new RegExp(p);
-    } catch (error) {
+    } catch {
       throw new ConfigError('--test', 'test', 'a valid regular expression', p);
     }
   };

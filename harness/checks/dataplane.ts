@@ -21,7 +21,10 @@ export interface DataplaneSnapshot {
  */
 export async function snapshotDataplane(cluster: Cluster, options: { dns?: boolean } = {}): Promise<DataplaneSnapshot> {
   // DNS needs the managers' view (which networks, which names) but not the node dumps: run it beside them.
-  const withDns = readSwarmState(cluster).then(async (swarm) => ({ swarm, dns: options.dns === false ? undefined : await readDnsAnswers(cluster, swarm) }));
+  const withDns = readSwarmState(cluster).then(async (swarm) => ({
+    swarm,
+    dns: options.dns === false ? undefined : await readDnsAnswers(cluster, swarm),
+  }));
   const [{ swarm, dns }, dumps] = await Promise.all([withDns, Promise.all(cluster.nodes.map(dumpNode))]);
   return { swarm, models: dumps.map((d) => buildNodeModel(d, swarm)), ...(dns ? { dns } : {}) };
 }

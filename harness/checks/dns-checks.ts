@@ -30,13 +30,20 @@ export function runDnsChecks(answers: readonly DnsAnswer[], swarm: SwarmState): 
     // The answered network first, then the client's other networks where the service has an answer: the resolver may answer from any.
     const networkIds = [answer.networkId, ...answer.clientNetworkIds.filter((id) => id !== answer.networkId)];
     const candidates = networkIds
-      .map((id) => ({ network: swarm.networks.find((n) => n.id === id)?.name ?? id, expected: expectedOn(swarm, service, id, tasksName) }))
+      .map((id) => ({
+        network: swarm.networks.find((n) => n.id === id)?.name ?? id,
+        expected: expectedOn(swarm, service, id, tasksName),
+      }))
       .filter((c, i) => i === 0 || c.expected.length > 0);
     // "No such name" is the answer when nothing is expected; any other resolver error is a failure.
     const addresses = answer.error === noSuchName ? [] : answer.error ? undefined : answer.addresses;
-    const match = addresses && candidates.find((c) => sorted(c.expected) === sorted(addresses) && addresses.length === c.expected.length);
+    const match =
+      addresses &&
+      candidates.find((c) => sorted(c.expected) === sorted(addresses) && addresses.length === c.expected.length);
     const [first, ...others] = candidates;
     const alone = !tasksName && service.endpointMode === 'vip' && first?.expected.length ? ' (the VIP alone)' : '';
+    const alsoOn = (o: { expected: readonly string[]; network: string }) =>
+      `, or ${sorted(o.expected)} on ${o.network} (the client is on it too)`;
     return [
       {
         check: tasksName ? 'dns.tasks-name' : 'dns.service-name',
@@ -45,7 +52,7 @@ export function runDnsChecks(answers: readonly DnsAnswer[], swarm: SwarmState): 
         namespace: answer.client,
         network: answer.network,
         service: answer.name,
-        expected: `${answer.name} -> ${sorted(first?.expected ?? [])}${alone}${others.map((o) => `, or ${sorted(o.expected)} on ${o.network} (the client is on it too)`).join('')}`,
+        expected: `${answer.name} -> ${sorted(first?.expected ?? [])}${alone}${others.map(alsoOn).join('')}`,
         seen: answer.error ? `error: ${answer.error}` : sorted(answer.addresses),
       },
     ];

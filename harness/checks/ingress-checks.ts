@@ -8,9 +8,20 @@ export function runIngressChecks(model: NodeLbModel, swarm: SwarmState): CheckRe
   const ingressNetwork = model.networks.find((n) => n.ingress);
   for (const service of swarm.services) {
     for (const port of service.publishedPorts.filter((p) => p.mode === 'ingress')) {
-      const subject = { node: model.node, namespace: 'ingress_sbox', network: ingressNetwork?.network ?? 'ingress', service: `${service.name}:${port.publishedPort}/${port.protocol}` };
+      const subject = {
+        node: model.node,
+        namespace: 'ingress_sbox',
+        network: ingressNetwork?.network ?? 'ingress',
+        service: `${service.name}:${port.publishedPort}/${port.protocol}`,
+      };
       const sbox = model.ingress;
-      const rules = (sbox?.markRules ?? []).filter((r) => r.table === 'mangle' && r.chain === 'PREROUTING' && r.dport === port.publishedPort && (r.protocol ?? 'tcp') === port.protocol);
+      const rules = (sbox?.markRules ?? []).filter(
+        (r) =>
+          r.table === 'mangle' &&
+          r.chain === 'PREROUTING' &&
+          r.dport === port.publishedPort &&
+          (r.protocol ?? 'tcp') === port.protocol,
+      );
       const rule = rules[0];
       const expected = new Set(runningTaskIps(swarm, service.id, ingressNetwork?.networkId));
       // With its last task the service's port leaves the routing mesh on every node: no rule is then the right state.
@@ -19,7 +30,9 @@ export function runIngressChecks(model: NodeLbModel, swarm: SwarmState): CheckRe
         check: 'ingress.port-mark',
         status: rules.length === wanted ? 'pass' : 'fail',
         ...subject,
-        expected: wanted ? `one PREROUTING MARK rule for --dport ${port.publishedPort}` : `no PREROUTING MARK rule for --dport ${port.publishedPort}: no task of ${service.name} runs`,
+        expected: wanted
+          ? `one PREROUTING MARK rule for --dport ${port.publishedPort}`
+          : `no PREROUTING MARK rule for --dport ${port.publishedPort}: no task of ${service.name} runs`,
         seen: sbox ? rules.map((r) => r.text).join('; ') || 'no rule' : 'no ingress_sbox namespace on this node',
       });
       if (!rule || !sbox || !wanted) continue;
@@ -32,7 +45,9 @@ export function runIngressChecks(model: NodeLbModel, swarm: SwarmState): CheckRe
         status: ipvs && missing.length === 0 && stale.length === 0 ? 'pass' : 'fail',
         ...subject,
         expected: `FWM ${rule.mark} with real servers ${[...expected].sort().join(', ') || 'none'}`,
-        seen: ipvs ? `missing ${missing.join(', ') || 'none'}; stale ${stale.join(', ') || 'none'}` : `no FWM ${rule.mark} service`,
+        seen: ipvs
+          ? `missing ${missing.join(', ') || 'none'}; stale ${stale.join(', ') || 'none'}`
+          : `no FWM ${rule.mark} service`,
       });
     }
   }

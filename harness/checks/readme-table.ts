@@ -7,7 +7,8 @@ const end = '\n<!-- checks:end -->';
 export function replaceChecksTable(readme: string, table: string): string {
   const start = begin.exec(readme);
   const stop = readme.indexOf(end);
-  if (!start || stop < start.index) throw new SwarmlabError('docs', 'README.md has no <!-- checks:begin --> ... <!-- checks:end --> section');
+  if (!start || stop < start.index)
+    throw new SwarmlabError('docs', 'README.md has no <!-- checks:begin --> ... <!-- checks:end --> section');
   return `${readme.slice(0, start.index + start[0].length)}${table}${readme.slice(stop)}`;
 }
 

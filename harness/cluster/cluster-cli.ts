@@ -30,25 +30,51 @@ export function registerClusterCommands(program: Command, log: Logger): void {
     .option('--name <name>', 'cluster name', 'lab')
     .addOption(new Option('--managers <n>', 'manager nodes').default(1).argParser(count('--managers')))
     .addOption(new Option('--workers <n>', 'worker nodes').default(2).argParser(count('--workers')))
-    .option('--node-image <suite-or-image>', 'Debian suite (bullseye, bookworm, trixie, sid) or a dind image', defaultNodeSuite)
+    .option(
+      '--node-image <suite-or-image>',
+      'Debian suite (bullseye, bookworm, trixie, sid) or a dind image',
+      defaultNodeSuite,
+    )
     .option('--manager-image <suite-or-image>', 'node image of the managers only (mixed-version clusters)')
     .option('--worker-image <suite-or-image>', 'node image of the workers only (mixed-version clusters)')
     .addOption(engineOption())
     .addOption(engineNameOption())
     .addOption(suiteOption())
-    .action(async (opts: EngineOpts & { name: string; managers: number; workers: number; nodeImage: string; managerImage?: string; workerImage?: string; suite: string }) => {
-      const started = Date.now();
-      const nodeImages = [opts.nodeImage, opts.managerImage, opts.workerImage].filter((i): i is string => Boolean(i));
-      const { bringUpCluster } = await import('./bring-up.js');
-      const engine = await startEngine({ choice: parseEngineChoice(opts.engine), name: opts.engineName, suite: opts.suite, nodeImages }, log);
-      const cluster = await bringUpCluster(
-        { name: opts.name, managers: opts.managers, workers: opts.workers, nodeImage: opts.nodeImage, managerImage: opts.managerImage, workerImage: opts.workerImage },
-        engine,
-        log,
-      );
-      log.info(`cluster "${cluster.name}" Ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      printClusters([await describeCluster(cluster)]);
-    });
+    .action(
+      async (
+        opts: EngineOpts & {
+          name: string;
+          managers: number;
+          workers: number;
+          nodeImage: string;
+          managerImage?: string;
+          workerImage?: string;
+          suite: string;
+        },
+      ) => {
+        const started = Date.now();
+        const nodeImages = [opts.nodeImage, opts.managerImage, opts.workerImage].filter((i): i is string => Boolean(i));
+        const { bringUpCluster } = await import('./bring-up.js');
+        const engine = await startEngine(
+          { choice: parseEngineChoice(opts.engine), name: opts.engineName, suite: opts.suite, nodeImages },
+          log,
+        );
+        const cluster = await bringUpCluster(
+          {
+            name: opts.name,
+            managers: opts.managers,
+            workers: opts.workers,
+            nodeImage: opts.nodeImage,
+            managerImage: opts.managerImage,
+            workerImage: opts.workerImage,
+          },
+          engine,
+          log,
+        );
+        log.info(`cluster "${cluster.name}" Ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        printClusters([await describeCluster(cluster)]);
+      },
+    );
 
   program
     .command('ls')
@@ -60,7 +86,8 @@ export function registerClusterCommands(program: Command, log: Logger): void {
       const engine = await attachEngine(parseEngineChoice(opts.engine), opts.engineName, log);
       const docker = dockerClient(engine.dockerHost);
       const clusters: ClusterDescription[] = [];
-      for (const name of await Cluster.names(docker)) clusters.push(await describeCluster(await Cluster.attach(docker, name)));
+      for (const name of await Cluster.names(docker))
+        clusters.push(await describeCluster(await Cluster.attach(docker, name)));
       if (opts.json) process.stdout.write(`${JSON.stringify(clusters, null, 2)}\n`);
       else if (clusters.length === 0) process.stdout.write('no clusters\n');
       else printClusters(clusters);
@@ -97,7 +124,9 @@ function printClusters(clusters: ClusterDescription[]): void {
   for (const cluster of clusters) {
     process.stdout.write(`cluster ${cluster.name}\n`);
     for (const n of cluster.nodes) {
-      process.stdout.write(`  ${n.hostname.padEnd(20)} ${n.role.padEnd(8)} docker ${n.dockerVersion.padEnd(18)} ${n.state}\n`);
+      process.stdout.write(
+        `  ${n.hostname.padEnd(20)} ${n.role.padEnd(8)} docker ${n.dockerVersion.padEnd(18)} ${n.state}\n`,
+      );
     }
   }
 }

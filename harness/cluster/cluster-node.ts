@@ -22,12 +22,18 @@ export class ClusterNode {
   }
 
   exec(command: readonly string[], timeoutMs?: number): Promise<ExecResult> {
-    return execIn(this.docker, this.containerId, command, { where: `node ${this.hostname}`, ...(timeoutMs ? { timeoutMs } : {}) });
+    return execIn(this.docker, this.containerId, command, {
+      where: `node ${this.hostname}`,
+      ...(timeoutMs ? { timeoutMs } : {}),
+    });
   }
 
   /** Runs a command in the node and returns stdout; a non-zero exit throws with the output. */
   run(command: readonly string[], timeoutMs?: number): Promise<string> {
-    return execOk(this.docker, this.containerId, command, { where: `node ${this.hostname}`, ...(timeoutMs ? { timeoutMs } : {}) });
+    return execOk(this.docker, this.containerId, command, {
+      where: `node ${this.hostname}`,
+      ...(timeoutMs ? { timeoutMs } : {}),
+    });
   }
 
   /**

@@ -32,24 +32,35 @@ export class Cluster {
 
   node(hostnameOrId: string): ClusterNode {
     const found = this.nodes.find((n) => n.id === hostnameOrId || n.hostname === hostnameOrId);
-    if (!found) throw new SwarmlabError('cluster', `cluster "${this.name}" has no node ${hostnameOrId} (nodes: ${this.nodes.map((n) => n.hostname).join(', ')})`);
+    if (!found)
+      throw new SwarmlabError(
+        'cluster',
+        `cluster "${this.name}" has no node ${hostnameOrId} (nodes: ${this.nodes.map((n) => n.hostname).join(', ')})`,
+      );
     return found;
   }
 
   static async attach(docker: Docker, name: string): Promise<Cluster> {
-    const containers = await docker.listContainers({ all: true, filters: { label: [`${labels.cluster}=${name}`, `${labels.kind}=node`] } });
-    if (containers.length === 0) throw new SwarmlabError('no-cluster', `no cluster named "${name}" on this engine (see swarmlab ls)`);
+    const containers = await docker.listContainers({
+      all: true,
+      filters: { label: [`${labels.cluster}=${name}`, `${labels.kind}=node`] },
+    });
+    if (containers.length === 0)
+      throw new SwarmlabError('no-cluster', `no cluster named "${name}" on this engine (see swarmlab ls)`);
     const network = networkName(name);
     const nodes = containers
-      .map((c) => new ClusterNode(
-        docker,
-        name,
-        c.Labels[labels.node] ?? '?',
-        (c.Labels[labels.role] ?? 'worker') as NodeRole,
-        c.Id,
-        c.NetworkSettings?.Networks?.[network]?.IPAddress ?? '',
-        c.Image,
-      ))
+      .map(
+        (c) =>
+          new ClusterNode(
+            docker,
+            name,
+            c.Labels[labels.node] ?? '?',
+            (c.Labels[labels.role] ?? 'worker') as NodeRole,
+            c.Id,
+            c.NetworkSettings?.Networks?.[network]?.IPAddress ?? '',
+            c.Image,
+          ),
+      )
       .sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
     return new Cluster(name, nodes);
   }

@@ -23,21 +23,38 @@ export async function collectLogs(docker: Docker, cluster: Cluster, outDir: stri
       written.push(join(dir, file));
     };
     const capture = async (file: string, command: readonly string[]): Promise<void> => {
-      const result = await node.exec(command, deadline('logCommand')).catch((e: unknown) => ({ exitCode: -1, stdout: '', stderr: String(e) }));
-      await save(file, `$ ${command.join(' ')}\n${result.stdout}${result.stderr ? `\n[stderr]\n${result.stderr}` : ''}${result.exitCode ? `\n[exit ${result.exitCode}]\n` : ''}`);
+      const result = await node
+        .exec(command, deadline('logCommand'))
+        .catch((e: unknown) => ({ exitCode: -1, stdout: '', stderr: String(e) }));
+      const stderr = result.stderr ? `\n[stderr]\n${result.stderr}` : '';
+      const exit = result.exitCode ? `\n[exit ${result.exitCode}]\n` : '';
+      await save(file, `$ ${command.join(' ')}\n${result.stdout}${stderr}${exit}`);
     };
-    const { stdout, stderr } = demuxDockerStream(await docker.getContainer(node.containerId).logs({ stdout: true, stderr: true }));
+    const { stdout, stderr } = demuxDockerStream(
+      await docker.getContainer(node.containerId).logs({ stdout: true, stderr: true }),
+    );
     await save('dockerd.log', `${stdout}${stderr}`);
     await capture('docker-info.txt', ['docker', 'info']);
     await capture('iptables-save.txt', ['iptables-save']);
     if (node.role === 'manager') {
       await capture('node-ls.txt', ['docker', 'node', 'ls']);
-      await capture('service-ps.txt', ['sh', '-c', 'for s in $(docker service ls -q); do docker service ps --no-trunc "$s"; done']);
+      await capture('service-ps.txt', [
+        'sh',
+        '-c',
+        'for s in $(docker service ls -q); do docker service ps --no-trunc "$s"; done',
+      ]);
     }
-    await capture('network-inspect.txt', ['sh', '-c', 'for n in $(docker network ls -q --filter driver=overlay); do docker network inspect --verbose "$n"; done']);
+    await capture('network-inspect.txt', [
+      'sh',
+      '-c',
+      'for n in $(docker network ls -q --filter driver=overlay); do docker network inspect --verbose "$n"; done',
+    ]);
     for (const ns of await listNamespaces(node)) {
       await capture(`netns-${ns.name}-iptables.txt`, inNamespace(ns, ['iptables-save']));
-      await capture(`netns-${ns.name}-ipvs.txt`, inNamespace(ns, ['sh', '-c', 'ipvsadm -Ln 2>/dev/null || cat /proc/net/ip_vs']));
+      await capture(
+        `netns-${ns.name}-ipvs.txt`,
+        inNamespace(ns, ['sh', '-c', 'ipvsadm -Ln 2>/dev/null || cat /proc/net/ip_vs']),
+      );
     }
   }
   log.info(`collected ${written.length} files into ${outDir}`);

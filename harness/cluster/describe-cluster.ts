@@ -21,17 +21,27 @@ export interface ClusterDescription {
 export async function describeCluster(cluster: Cluster): Promise<ClusterDescription> {
   let states = new Map<string, string>();
   try {
-    const lines = await cluster.leader.dockerCli(['node', 'ls', '--format', '{{.Hostname}} {{.Status}} {{.Availability}}'], deadline('nodeCliQuick'));
-    states = new Map(lines.trim().split('\n').map((l) => {
-      const [host = '', ...rest] = l.split(' ');
-      return [host, rest.join(' ')];
-    }));
+    const lines = await cluster.leader.dockerCli(
+      ['node', 'ls', '--format', '{{.Hostname}} {{.Status}} {{.Availability}}'],
+      deadline('nodeCliQuick'),
+    );
+    states = new Map(
+      lines
+        .trim()
+        .split('\n')
+        .map((l) => {
+          const [host = '', ...rest] = l.split(' ');
+          return [host, rest.join(' ')];
+        }),
+    );
   } catch (error) {
     states.set('*', `unknown (${errorMessage(error).split('\n')[0]})`);
   }
   const nodes = await Promise.all(
     cluster.nodes.map(async (node): Promise<NodeDescription> => {
-      const version = await node.dockerCli(['version', '--format', '{{.Server.Version}}'], deadline('nodeCliQuick')).catch(() => 'not answering');
+      const version = await node
+        .dockerCli(['version', '--format', '{{.Server.Version}}'], deadline('nodeCliQuick'))
+        .catch(() => 'not answering');
       return {
         hostname: node.hostname,
         role: node.role,

@@ -16,6 +16,7 @@ export async function selectCluster(opts: ClusterSelection, log: Logger): Promis
   const docker = dockerClient(engine.dockerHost);
   if (opts.cluster) return Cluster.attach(docker, opts.cluster);
   const names = await Cluster.names(docker);
-  if (names.length !== 1) throw new SwarmlabError('cluster', `name the cluster with --cluster (clusters: ${names.join(', ') || 'none'})`);
+  if (names.length !== 1)
+    throw new SwarmlabError('cluster', `name the cluster with --cluster (clusters: ${names.join(', ') || 'none'})`);
   return Cluster.attach(docker, names[0] ?? '');
 }

@@ -21,6 +21,12 @@ const nsenterTaskScript = nodeScript(new URL('./scripts/nsenter-task.sh', import
  */
 export async function execInTask(task: TaskContainer, command: readonly string[], timeoutMs?: number): Promise<string> {
   const result = await task.node.exec(['sh', '-c', nsenterTaskScript, 'sh', task.containerId, ...command], timeoutMs);
-  if (result.exitCode !== 0) throw new CommandError(`task ${task.taskName} on ${task.node.hostname}`, command, result.exitCode, `${result.stdout}${result.stderr}`);
+  if (result.exitCode !== 0)
+    throw new CommandError(
+      `task ${task.taskName} on ${task.node.hostname}`,
+      command,
+      result.exitCode,
+      `${result.stdout}${result.stderr}`,
+    );
   return result.stdout;
 }

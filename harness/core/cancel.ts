@@ -59,7 +59,9 @@ export function untilCancelled<T>(promise: Promise<T>): Promise<T> {
  * until they have stopped (their commands killed, their temporary files gone)
  * before it rethrows that first failure, so nothing runs on behind the error.
  */
-export async function allOrCancel<T extends readonly unknown[]>(tasks: { readonly [K in keyof T]: () => Promise<T[K]> }): Promise<T> {
+export async function allOrCancel<T extends readonly unknown[]>(
+  tasks: { readonly [K in keyof T]: () => Promise<T[K]> },
+): Promise<T> {
   const controller = new AbortController();
   const signal = AbortSignal.any([currentSignal(), controller.signal]);
   let first: { error: unknown } | undefined;

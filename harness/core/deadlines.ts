@@ -59,7 +59,8 @@ export function deadline(name: DeadlineName): number {
 
 export function parseTimeoutScale(value: string, source: string): number {
   const scale = Number(value);
-  if (!Number.isFinite(scale) || scale < 0.1 || scale > 100) throw new ConfigError(source, 'timeout scale', 'a number from 0.1 to 100', value);
+  if (!Number.isFinite(scale) || scale < 0.1 || scale > 100)
+    throw new ConfigError(source, 'timeout scale', 'a number from 0.1 to 100', value);
   return scale;
 }
 

@@ -53,11 +53,15 @@ export class CommandError extends SwarmlabError {
     readonly exitCode: number | undefined,
     readonly output: string,
   ) {
-    super('command', `${where}: \`${command.map(shortArg).join(' ')}\` exited ${exitCode ?? 'abnormally'}: ${lastLines(output, 8)}`, {
-      where,
-      command,
-      exitCode,
-    });
+    super(
+      'command',
+      `${where}: \`${command.map(shortArg).join(' ')}\` exited ${exitCode ?? 'abnormally'}: ${lastLines(output, 8)}`,
+      {
+        where,
+        command,
+        exitCode,
+      },
+    );
     this.name = 'CommandError';
   }
 }

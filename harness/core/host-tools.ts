@@ -62,10 +62,14 @@ export class MissingHostToolsError extends SwarmlabError {
     why: string,
   ) {
     const packages = packagesOf(missing);
-    super('host-tools', `missing host programs: ${missing.map((t) => t.command).join(', ')} (${why}); install them with: ${aptInstallCommand(packages)}`, {
-      missing: missing.map((t) => t.command),
-      packages,
-    });
+    super(
+      'host-tools',
+      `missing host programs: ${missing.map((t) => t.command).join(', ')} (${why}); install them with: ${aptInstallCommand(packages)}`,
+      {
+        missing: missing.map((t) => t.command),
+        packages,
+      },
+    );
     this.name = 'MissingHostToolsError';
   }
 }
@@ -87,46 +91,72 @@ export async function requireHostTools(tools: readonly HostTool[], lookup: HostT
  * fails with the exact command). A lock that another apt or dpkg holds is
  * waited for, saying who holds it, up to a deadline.
  */
-export async function installHostTools(tools: readonly HostTool[], log: Logger, options: HostToolInstall = {}): Promise<void> {
+export async function installHostTools(
+  tools: readonly HostTool[],
+  log: Logger,
+  options: HostToolInstall = {},
+): Promise<void> {
   const missing = await missingHostTools(tools, options);
   if (missing.length === 0) return;
   const packages = packagesOf(missing);
   const aptGet = await findOnPath('apt-get', options.path);
   const mayInstall = options.mayInstall ?? process.getuid?.() === 0;
   if (!mayInstall || !aptGet) {
-    throw new MissingHostToolsError(missing, mayInstall ? 'apt-get is not on this machine' : 'swarmlab installs them only when run as root');
+    throw new MissingHostToolsError(
+      missing,
+      mayInstall ? 'apt-get is not on this machine' : 'swarmlab installs them only when run as root',
+    );
   }
-  log.info(`installing missing host packages with apt: ${packages.join(' ')} (for ${missing.map((t) => t.command).join(', ')})`);
+  log.info(
+    `installing missing host packages with apt: ${packages.join(' ')} (for ${missing.map((t) => t.command).join(', ')})`,
+  );
   const apt = (args: string[]) => runAptWaitingForLock(aptGet, args, log, options);
   await apt(['update', '-qq']);
   await apt(['install', '-y', '-qq', '--no-install-recommends', ...packages]);
   const stillMissing = await missingHostTools(missing, options);
-  if (stillMissing.length > 0) throw new MissingHostToolsError(stillMissing, `apt installed ${packages.join(' ')} but they are still not on the PATH`);
+  if (stillMissing.length > 0)
+    throw new MissingHostToolsError(
+      stillMissing,
+      `apt installed ${packages.join(' ')} but they are still not on the PATH`,
+    );
 }
 
 /** What apt or dpkg says when another process holds its lock: the lock file, and the holder when it is named. */
 export function parseAptLockMessage(output: string): { lock: string; holder?: string } | undefined {
-  const match = /Could not get lock (\S+?)\.?(?:\s|$)/.exec(output) ?? /Unable to acquire the dpkg (frontend) lock/.exec(output);
+  const match =
+    /Could not get lock (\S+?)\.?(?:\s|$)/.exec(output) ?? /Unable to acquire the dpkg (frontend) lock/.exec(output);
   if (!match) return undefined;
   const held = /held by process (\d+)(?: \(([^)]*)\))?/.exec(output);
   const holder = held ? `process ${held[1]}${held[2] ? ` (${held[2]})` : ''}` : undefined;
-  return { lock: match[1] === 'frontend' ? 'the dpkg frontend lock' : (match[1] ?? 'a lock'), ...(holder ? { holder } : {}) };
+  return {
+    lock: match[1] === 'frontend' ? 'the dpkg frontend lock' : (match[1] ?? 'a lock'),
+    ...(holder ? { holder } : {}),
+  };
 }
 
-async function runAptWaitingForLock(aptGet: string, args: string[], log: Logger, options: HostToolInstall): Promise<void> {
+async function runAptWaitingForLock(
+  aptGet: string,
+  args: string[],
+  log: Logger,
+  options: HostToolInstall,
+): Promise<void> {
   const timeoutMs = options.lockTimeoutMs ?? deadline('aptLock');
   const giveUpAt = Date.now() + timeoutMs;
   let lastHolder: string | undefined;
   for (;;) {
     try {
-      await runOnHost(aptGet, args, log, { env: { DEBIAN_FRONTEND: 'noninteractive', ...(options.path ? { PATH: options.path } : {}) } });
+      await runOnHost(aptGet, args, log, {
+        env: { DEBIAN_FRONTEND: 'noninteractive', ...(options.path ? { PATH: options.path } : {}) },
+      });
       return;
     } catch (error) {
       const lock = error instanceof CommandError ? parseAptLockMessage(error.output) : undefined;
       if (!lock) throw error;
       const who = `${lock.lock}, held by ${lock.holder ?? 'another process'}`;
-      if (Date.now() >= giveUpAt) throw new WaitTimeoutError(`apt's lock to be free for apt-get ${args[0]}`, timeoutMs, who);
-      if (who !== lastHolder) log.info(`waiting for ${who} (apt-get ${args[0]}; up to ${Math.round(timeoutMs / 1000)} s)`);
+      if (Date.now() >= giveUpAt)
+        throw new WaitTimeoutError(`apt's lock to be free for apt-get ${args[0]}`, timeoutMs, who);
+      if (who !== lastHolder)
+        log.info(`waiting for ${who} (apt-get ${args[0]}; up to ${Math.round(timeoutMs / 1000)} s)`);
       lastHolder = who;
       await sleep(options.lockPollMs ?? 2000);
     }

@@ -31,7 +31,12 @@ const killGraceMs = 3000;
  * debootstrap's dpkg and wget as well as debootstrap itself, and the call
  * rejects with the reason for the cancellation.
  */
-export async function runOnHost(command: string, args: readonly string[], log: Logger, options: HostCommandOptions = {}): Promise<string> {
+export async function runOnHost(
+  command: string,
+  args: readonly string[],
+  log: Logger,
+  options: HostCommandOptions = {},
+): Promise<string> {
   const signal = currentSignal();
   if (signal.aborted) throw signal.reason;
   const child = execa(command, args, {

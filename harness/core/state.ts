@@ -7,7 +7,10 @@ import { join } from 'node:path';
  * VM engines), so that `status` and `down` work from another shell.
  */
 export function stateRoot(): string {
-  return process.env['SWARMLAB_STATE'] ?? join(process.env['XDG_STATE_HOME'] ?? join(homedir(), '.local', 'state'), 'swarmlab');
+  return (
+    process.env['SWARMLAB_STATE'] ??
+    join(process.env['XDG_STATE_HOME'] ?? join(homedir(), '.local', 'state'), 'swarmlab')
+  );
 }
 
 export class StateStore<T> {

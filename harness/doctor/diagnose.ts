@@ -57,17 +57,26 @@ async function cacheEntries(): Promise<Diagnosis['cache']> {
     names.map(async (entry) => {
       // A build in progress, or one whose process died: never used, safe to remove when its pid is gone.
       const partial = /\.partial-(\d+)$/.exec(entry);
-      return { entry, bytes: await bytesOf(join(root, entry)), partial: partial !== null && !isAlive(Number(partial[1])) };
+      return {
+        entry,
+        bytes: await bytesOf(join(root, entry)),
+        partial: partial !== null && !isAlive(Number(partial[1])),
+      };
     }),
   );
 }
 
 async function kvmState(): Promise<Diagnosis['acceleration']> {
   const root = cacheRoot();
-  const disk = existsSync(root) ? (await readdir(root)).find((e) => e.startsWith('vm-disk-') && !e.includes('.partial-')) : undefined;
+  const disk = existsSync(root)
+    ? (await readdir(root)).find((e) => e.startsWith('vm-disk-') && !e.includes('.partial-'))
+    : undefined;
   // The test boot needs a VM kernel and QEMU; without /dev/kvm it answers without booting.
   if (existsSync('/dev/kvm') && (!disk || !(await findOnPath('qemu-system-x86_64')))) {
-    return { accel: 'unknown', why: '/dev/kvm is there; whether KVM runs the VM is tested at the first boot (no VM kernel or QEMU yet)' };
+    return {
+      accel: 'unknown',
+      why: '/dev/kvm is there; whether KVM runs the VM is tested at the first boot (no VM kernel or QEMU yet)',
+    };
   }
   return chooseAcceleration(join(root, disk ?? '', 'vmlinuz'));
 }
@@ -79,7 +88,14 @@ async function runningEngines(log: Logger): Promise<Diagnosis['engines']> {
     if (!engine) continue;
     const docker = dockerClient(engine.dockerHost);
     const clusters = await Cluster.names(docker).catch(() => []);
-    found.push({ name, dockerHost: engine.dockerHost, pid: engine.state.pid, accel: engine.state.accel, clusters, leftovers: await orphans(docker, clusters) });
+    found.push({
+      name,
+      dockerHost: engine.dockerHost,
+      pid: engine.state.pid,
+      accel: engine.state.accel,
+      clusters,
+      leftovers: await orphans(docker, clusters),
+    });
   }
   return found;
 }
@@ -89,7 +105,10 @@ async function orphans(docker: Docker, clusters: readonly string[]): Promise<str
   try {
     const { volumes, networks } = await labelledObjects(docker);
     const orphaned = (l: Record<string, string> | undefined) => !clusters.includes(l?.[labels.cluster] ?? '');
-    return [...volumes.filter((v) => orphaned(v.Labels)).map((v) => `volume ${v.Name}`), ...networks.filter((n) => orphaned(n.Labels)).map((n) => `network ${n.Name}`)].sort();
+    return [
+      ...volumes.filter((v) => orphaned(v.Labels)).map((v) => `volume ${v.Name}`),
+      ...networks.filter((n) => orphaned(n.Labels)).map((n) => `network ${n.Name}`),
+    ].sort();
   } catch (error) {
     return [`(could not list: ${errorMessage(error)})`];
   }
@@ -102,7 +121,9 @@ async function orphans(docker: Docker, clusters: readonly string[]): Promise<str
  */
 export async function diagnose(log: Logger): Promise<Diagnosis> {
   const tools: HostTool[] = [...new Map(hostToolsFor('vm').map((t) => [t.command, t])).values()];
-  const hostTools = await Promise.all(tools.map(async (t) => ({ ...t, ...(await findOnPath(t.command).then((path) => (path ? { path } : {}))) })));
+  const hostTools = await Promise.all(
+    tools.map(async (t) => ({ ...t, ...(await findOnPath(t.command).then((path) => (path ? { path } : {}))) })),
+  );
   const missing = hostTools.filter((t) => !t.path);
   const isRoot = process.getuid?.() === 0;
   const hasApt = (await findOnPath('apt-get')) !== undefined;
@@ -117,9 +138,15 @@ export async function diagnose(log: Logger): Promise<Diagnosis> {
   ]);
   const blockers: string[] = [];
   if (missing.length > 0 && !(isRoot && hasApt)) {
-    blockers.push(`missing host programs ${missing.map((t) => t.command).join(', ')}, and swarmlab can install them only as root with apt`);
+    blockers.push(
+      `missing host programs ${missing.map((t) => t.command).join(', ')}, and swarmlab can install them only as root with apt`,
+    );
   }
-  for (const d of disk) if (d.freeBytes < minFreeBytes) blockers.push(`only ${(d.freeBytes / 1024 ** 3).toFixed(1)} GiB free under ${d.dir} (a cold build needs about 6 GiB)`);
+  for (const d of disk)
+    if (d.freeBytes < minFreeBytes)
+      blockers.push(
+        `only ${(d.freeBytes / 1024 ** 3).toFixed(1)} GiB free under ${d.dir} (a cold build needs about 6 GiB)`,
+      );
   const packages = [...new Set(missing.map((t) => t.debianPackage))];
   return {
     canRun: blockers.length === 0,

@@ -21,11 +21,18 @@ export interface ExecOptions {
  * a deadline. It works on any container by id, so a later process (down, logs,
  * check) can reach nodes it did not start.
  */
-export async function execIn(docker: Docker, containerId: string, command: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+export async function execIn(
+  docker: Docker,
+  containerId: string,
+  command: readonly string[],
+  options: ExecOptions = {},
+): Promise<ExecResult> {
   const timeoutMs = options.timeoutMs ?? deadline('nodeExec');
   const where = options.where ?? containerId.slice(0, 12);
   const run = async (): Promise<ExecResult> => {
-    const exec = await docker.getContainer(containerId).exec({ Cmd: [...command], AttachStdout: true, AttachStderr: true });
+    const exec = await docker
+      .getContainer(containerId)
+      .exec({ Cmd: [...command], AttachStdout: true, AttachStderr: true });
     const stream = await exec.start({ hijack: true, stdin: false });
     const chunks: Buffer[] = [];
     await new Promise<void>((resolve, reject) => {
@@ -44,7 +51,12 @@ export async function execIn(docker: Docker, containerId: string, command: reado
   } catch (error) {
     if (error instanceof SwarmlabError) throw error;
     // A socket error alone ("connect ECONNREFUSED") says neither which engine nor which node.
-    throw new SwarmlabError('docker-api', `${what}: the Docker API at ${apiAddress(docker)} failed: ${errorMessage(error)}`, { where, command }, { cause: error });
+    throw new SwarmlabError(
+      'docker-api',
+      `${what}: the Docker API at ${apiAddress(docker)} failed: ${errorMessage(error)}`,
+      { where, command },
+      { cause: error },
+    );
   }
 }
 
@@ -55,10 +67,20 @@ export function apiAddress(docker: Docker): string {
 }
 
 /** Like execIn, but a non-zero exit is a CommandError carrying the output. */
-export async function execOk(docker: Docker, containerId: string, command: readonly string[], options: ExecOptions = {}): Promise<string> {
+export async function execOk(
+  docker: Docker,
+  containerId: string,
+  command: readonly string[],
+  options: ExecOptions = {},
+): Promise<string> {
   const result = await execIn(docker, containerId, command, options);
   if (result.exitCode !== 0) {
-    throw new CommandError(options.where ?? containerId.slice(0, 12), command, result.exitCode, `${result.stdout}${result.stderr}`);
+    throw new CommandError(
+      options.where ?? containerId.slice(0, 12),
+      command,
+      result.exitCode,
+      `${result.stdout}${result.stderr}`,
+    );
   }
   return result.stdout;
 }

@@ -5,7 +5,9 @@ import { attachEngine, parseEngineChoice, startEngine } from './select-engine.js
 import type { EngineFacts } from './engine.js';
 
 export const engineOption = (): Option =>
-  new Option('--engine <kind>', 'where containers run: auto, local (DOCKER_HOST) or vm (embedded QEMU VM)').default('auto');
+  new Option('--engine <kind>', 'where containers run: auto, local (DOCKER_HOST) or vm (embedded QEMU VM)').default(
+    'auto',
+  );
 export const engineNameOption = (): Option =>
   new Option('--engine-name <name>', 'name of the VM engine instance (two may run side by side)').default('default');
 export const suiteOption = (): Option =>
@@ -36,9 +38,15 @@ export function registerEngineCommands(program: Command, log: Logger): void {
     .addOption(suiteOption())
     .action(async (opts: { engine: string; engineName: string; suite: string }) => {
       const started = Date.now();
-      const running = await startEngine({ choice: parseEngineChoice(opts.engine), name: opts.engineName, suite: opts.suite }, log);
+      const running = await startEngine(
+        { choice: parseEngineChoice(opts.engine), name: opts.engineName, suite: opts.suite },
+        log,
+      );
       const facts = await log.step('prove IPVS on the engine', () => running.facts());
-      log.info(`engine ${facts.kind} "${facts.name}" ready in ${((Date.now() - started) / 1000).toFixed(1)} s: Docker ${facts.dockerVersion}, kernel ${facts.kernel}, ipvs ${facts.ipvs}`);
+      log.info(
+        `engine ${facts.kind} "${facts.name}" ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ` +
+          `Docker ${facts.dockerVersion}, kernel ${facts.kernel}, ipvs ${facts.ipvs}`,
+      );
       process.stdout.write(`DOCKER_HOST=${running.dockerHost}\n`);
     });
   engine

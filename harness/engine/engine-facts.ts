@@ -39,7 +39,11 @@ export async function proveIpvs(docker: Docker, image: string): Promise<IpvsProo
   });
   try {
     await withDeadline('the IPVS proof container to start', deadline('ipvsProof'), container.start());
-    const { StatusCode } = await withDeadline('the IPVS proof container to exit', deadline('ipvsProof'), container.wait());
+    const { StatusCode } = await withDeadline(
+      'the IPVS proof container to exit',
+      deadline('ipvsProof'),
+      container.wait(),
+    );
     const { stdout, stderr } = demuxDockerStream(await container.logs({ stdout: true, stderr: true }));
     const output = `${stdout}${stderr}`.trim();
     const ipvs = StatusCode === 0 && /10\.255\.255\.1:80/.test(output) && /10\.255\.255\.2:80/.test(output);
@@ -49,7 +53,12 @@ export async function proveIpvs(docker: Docker, image: string): Promise<IpvsProo
   }
 }
 
-export async function engineFacts(kind: EngineKind, name: string, dockerHost: string, proofImage: string): Promise<EngineFacts> {
+export async function engineFacts(
+  kind: EngineKind,
+  name: string,
+  dockerHost: string,
+  proofImage: string,
+): Promise<EngineFacts> {
   const docker = dockerClient(dockerHost);
   const version = await withDeadline(`the Docker API at ${dockerHost}`, deadline('engineVersion'), docker.version());
   let proof: IpvsProof;

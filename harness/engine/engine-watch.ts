@@ -32,13 +32,16 @@ export interface EngineDeath {
 /** Work stopped because the engine under it died; says which, how, its console, and what to do. */
 export class EngineDiedError extends SwarmlabError {
   constructor(readonly death: EngineDeath) {
-    const consoleText = death.consoleTail !== undefined ? `--- last console lines (${death.consoleLog}) ---\n${death.consoleTail}\n` : '';
-    const next = death.pid !== undefined
-      ? 'run the command again (a new VM boots; nothing needs clearing by hand)'
-      : 'start the Docker daemon again (or use --engine vm), then run the command again';
+    const consoleText =
+      death.consoleTail !== undefined ? `--- last console lines (${death.consoleLog}) ---\n${death.consoleTail}\n` : '';
+    const next =
+      death.pid !== undefined
+        ? 'run the command again (a new VM boots; nothing needs clearing by hand)'
+        : 'start the Docker daemon again (or use --engine vm), then run the command again';
     super(
       'engine-died',
-      `${death.engine} died: ${death.how}. Everything that ran on it (nodes, clusters) is gone.\n${consoleText}--- next: ${next}; swarmlab doctor shows this again`,
+      `${death.engine} died: ${death.how}. Everything that ran on it (nodes, clusters) is gone.\n` +
+        `${consoleText}--- next: ${next}; swarmlab doctor shows this again`,
       { engine: death.engine },
     );
     this.name = 'EngineDiedError';
@@ -118,13 +121,18 @@ export function watchEngine(target: WatchTarget, log: Logger): void {
     const vm = target.vm;
     if (vm && !isAlive(vm.pid)) {
       // A clean stop removes the state first: that is not a death to keep for doctor, but this command's work is over all the same.
-      if ((await vmStates.read(vm.name)) === undefined) await die(`it was stopped by another command (swarmlab engine down?), ${after()}`, { record: false });
-      else await die(`its QEMU process (pid ${vm.pid}) is gone: killed or exited outside swarmlab (out of memory?), ${after()}`);
+      if ((await vmStates.read(vm.name)) === undefined)
+        await die(`it was stopped by another command (swarmlab engine down?), ${after()}`, { record: false });
+      else
+        await die(
+          `its QEMU process (pid ${vm.pid}) is gone: killed or exited outside swarmlab (out of memory?), ${after()}`,
+        );
       return;
     }
     if (now) {
       const refused = await withDeadline('a ping', 3000, docker.ping()).then(() => false, isRefusal);
-      if (refused) await die(`its Docker API at ${target.dockerHost} refuses connections: the daemon is gone, ${after()}`);
+      if (refused)
+        await die(`its Docker API at ${target.dockerHost} refuses connections: the daemon is gone, ${after()}`);
       return;
     }
     if (refusals >= 2) {
@@ -132,7 +140,10 @@ export function watchEngine(target: WatchTarget, log: Logger): void {
       return;
     }
     if (Date.now() - lastAnswer > silentLimitMs) {
-      await die(`its Docker API at ${target.dockerHost} did not answer for ${Math.round((Date.now() - lastAnswer) / 1000)} s${vm ? ` while QEMU (pid ${vm.pid}) still ran; QEMU was killed` : ''}`);
+      await die(
+        `its Docker API at ${target.dockerHost} did not answer for ${Math.round((Date.now() - lastAnswer) / 1000)} s` +
+          (vm ? ` while QEMU (pid ${vm.pid}) still ran; QEMU was killed` : ''),
+      );
       return;
     }
     sincePing += tickMs;
@@ -153,7 +164,10 @@ export function watchEngine(target: WatchTarget, log: Logger): void {
   };
   // Its own scope: the watch must keep working while the work it watches is being cancelled.
   void cleanupScope(async () => {
-    const timer = setInterval(() => void check(false).catch((e: unknown) => log.debug(`engine watch: ${errorMessage(e)}`)), tickMs);
+    const timer = setInterval(
+      () => void check(false).catch((e: unknown) => log.debug(`engine watch: ${errorMessage(e)}`)),
+      tickMs,
+    );
     timer.unref();
     watchers.set(target.label, { stop: () => clearInterval(timer), check });
   });

@@ -34,7 +34,8 @@ export class LocalEngineProvider implements EngineProvider {
 
   async start(): Promise<RunningEngine> {
     const reachable = await localEngineReachable(this.dockerHost);
-    if (!reachable.ok) throw new SwarmlabError('local-engine', `${reachable.reason}; use --engine vm for the embedded engine`);
+    if (!reachable.ok)
+      throw new SwarmlabError('local-engine', `${reachable.reason}; use --engine vm for the embedded engine`);
     for (const image of this.images) await ensureImage(this.dockerHost, image, this.log);
     const engine = new LocalEngine(this.dockerHost, this.images[0].ref);
     const facts = await engine.facts();

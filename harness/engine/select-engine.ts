@@ -11,7 +11,13 @@ import { probeHostTools, probeImage } from '../images/probe-image.js';
 import { scratchDockerdHostTools } from '../images/scratch-dockerd.js';
 import type { EngineChoice, RunningEngine } from './engine.js';
 import { engineChoices } from './engine.js';
-import { LocalEngine, LocalEngineProvider, NoIpvsError, localDockerHost, localEngineReachable } from './local-engine.js';
+import {
+  LocalEngine,
+  LocalEngineProvider,
+  NoIpvsError,
+  localDockerHost,
+  localEngineReachable,
+} from './local-engine.js';
 import { dockerClient } from './engine-facts.js';
 import { labels } from '../core/labels.js';
 import { VmEngine, VmEngineProvider } from './vm/vm-engine.js';
@@ -95,7 +101,14 @@ async function provideEngine(request: EngineRequest, log: Logger): Promise<Runni
       kernel = error.facts.kernel;
     }
   }
-  const choice = chooseAutoEngine({ vmRunning: running !== undefined, localReachable: reachable, localIpvs, localKernel: kernel, dockerHost, vmName: request.name });
+  const choice = chooseAutoEngine({
+    vmRunning: running !== undefined,
+    localReachable: reachable,
+    localIpvs,
+    localKernel: kernel,
+    dockerHost,
+    vmName: request.name,
+  });
   log.info(`engine auto: ${choice.why}`);
   if (choice.kind === 'local' && localEngine) return localEngine;
   return running ?? vm.start();
@@ -114,9 +127,14 @@ export interface AutoEngineInputs {
 /** The `auto` rule, apart from the probing so it can be tested: a running VM, else a local engine with IPVS, else a new VM. */
 export function chooseAutoEngine(inputs: AutoEngineInputs): { kind: 'local' | 'vm'; why: string } {
   if (inputs.vmRunning) return { kind: 'vm', why: `using the running VM engine "${inputs.vmName}"` };
-  if (!inputs.localReachable.ok) return { kind: 'vm', why: `chose the VM engine because ${inputs.localReachable.reason}` };
-  if (inputs.localIpvs) return { kind: 'local', why: `chose the local engine at ${inputs.dockerHost}: it answers and has IPVS` };
-  return { kind: 'vm', why: `chose the VM engine because the local engine at ${inputs.dockerHost} has no IPVS (kernel ${inputs.localKernel})` };
+  if (!inputs.localReachable.ok)
+    return { kind: 'vm', why: `chose the VM engine because ${inputs.localReachable.reason}` };
+  if (inputs.localIpvs)
+    return { kind: 'local', why: `chose the local engine at ${inputs.dockerHost}: it answers and has IPVS` };
+  return {
+    kind: 'vm',
+    why: `chose the VM engine because the local engine at ${inputs.dockerHost} has no IPVS (kernel ${inputs.localKernel})`,
+  };
 }
 
 /** The engine a later command (status, down, cluster verbs) talks to, without starting anything. */
@@ -128,12 +146,19 @@ async function findEngine(choice: EngineChoice, name: string, log: Logger): Prom
   if (choice !== 'local') {
     const vm = await VmEngine.attach(name, log);
     if (vm) return vm;
-    if (choice === 'vm') throw new SwarmlabError('no-engine', `no VM engine "${name}" is running; start one with: swarmlab engine up --engine vm`);
+    if (choice === 'vm')
+      throw new SwarmlabError(
+        'no-engine',
+        `no VM engine "${name}" is running; start one with: swarmlab engine up --engine vm`,
+      );
   }
   const dockerHost = localDockerHost();
   const reachable = await localEngineReachable(dockerHost);
   if (!reachable.ok) {
-    throw new SwarmlabError('no-engine', `no engine: no VM engine "${name}" is running and ${reachable.reason}; start one with: swarmlab engine up`);
+    throw new SwarmlabError(
+      'no-engine',
+      `no engine: no VM engine "${name}" is running and ${reachable.reason}; start one with: swarmlab engine up`,
+    );
   }
   return new LocalEngine(dockerHost, await findNodeImage(dockerHost));
 }
@@ -141,5 +166,7 @@ async function findEngine(choice: EngineChoice, name: string, log: Logger): Prom
 /** Any swarmlab node image already on the engine: enough for the IPVS proof, and nothing is imported. */
 async function findNodeImage(dockerHost: string): Promise<string> {
   const images = await dockerClient(dockerHost).listImages({ filters: { label: [`${labels.kind}=node`] } });
-  return images[0]?.RepoTags?.[0] ?? 'no swarmlab node image on this engine yet (run swarmlab engine up --engine local)';
+  return (
+    images[0]?.RepoTags?.[0] ?? 'no swarmlab node image on this engine yet (run swarmlab engine up --engine local)'
+  );
 }

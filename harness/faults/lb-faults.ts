@@ -36,11 +36,26 @@ function commands(fault: LbFault): { inject: string[][]; undo: string[][] } {
       };
     case 'delete-mark-rule': {
       const rule = ['INPUT', '-d', `${fault.vip}/32`, ...setMark(fault.fwmark)];
-      return { inject: [['iptables', '-t', 'mangle', '-D', ...rule]], undo: [['iptables', '-t', 'mangle', '-A', ...rule]] };
+      return {
+        inject: [['iptables', '-t', 'mangle', '-D', ...rule]],
+        undo: [['iptables', '-t', 'mangle', '-A', ...rule]],
+      };
     }
     case 'delete-port-mark-rule': {
-      const rule = ['PREROUTING', '-p', fault.protocol, '-m', fault.protocol, '--dport', String(fault.port), ...setMark(fault.fwmark)];
-      return { inject: [['iptables', '-t', 'mangle', '-D', ...rule]], undo: [['iptables', '-t', 'mangle', '-A', ...rule]] };
+      const rule = [
+        'PREROUTING',
+        '-p',
+        fault.protocol,
+        '-m',
+        fault.protocol,
+        '--dport',
+        String(fault.port),
+        ...setMark(fault.fwmark),
+      ];
+      return {
+        inject: [['iptables', '-t', 'mangle', '-D', ...rule]],
+        undo: [['iptables', '-t', 'mangle', '-A', ...rule]],
+      };
     }
     case 'skew-weight':
       return {
@@ -56,25 +71,29 @@ function commands(fault: LbFault): { inject: string[][]; undo: string[][] } {
   }
 }
 
-export interface InjectedFault {
-  describe: string;
-  undo(): Promise<void>;
-}
-
-export async function injectLbFault(node: ClusterNode, namespace: string, fault: LbFault, log: Logger): Promise<InjectedFault> {
+/**
+ * Runs `during` with the fault written into the node's namespace, and undoes
+ * it afterwards whatever `during` did, so a failing test leaves a clean node.
+ */
+export async function withLbFault<T>(
+  node: ClusterNode,
+  namespace: string,
+  fault: LbFault,
+  log: Logger,
+  during: () => Promise<T>,
+): Promise<T> {
   const { inject, undo } = commands(fault);
-  const enter = ['nsenter', `--net=${netnsDir}/${namespace}`];
-  // One exec for all of a fault's commands: each exec costs seconds under emulation.
-  const runAll = (cmds: string[][]) => node.run(['sh', '-c', cmds.map((c) => [...enter, ...c].join(' ')).join(' && ')]);
+  // Each command is its own argv: no shell reads the addresses and marks.
+  const runAll = async (cmds: string[][]) => {
+    for (const c of cmds) await node.run(['nsenter', `--net=${netnsDir}/${namespace}`, ...c]);
+  };
   const text = (cmds: string[][]) => cmds.map((c) => c.join(' ')).join('; ');
   await runAll(inject);
-  const describe = `${fault.kind} on ${node.hostname} in ${namespace}: ${text(inject)}`;
-  log.info(`fault injected: ${describe}`);
-  return {
-    describe,
-    undo: async () => {
-      await runAll(undo);
-      log.info(`fault undone: ${text(undo)}`);
-    },
-  };
+  log.info(`fault injected: ${fault.kind} on ${node.hostname} in ${namespace}: ${text(inject)}`);
+  try {
+    return await during();
+  } finally {
+    await runAll(undo);
+    log.info(`fault undone: ${text(undo)}`);
+  }
 }

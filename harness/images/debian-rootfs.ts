@@ -29,7 +29,14 @@ export async function debianRootfs(suite: DebianSuite, log: Logger): Promise<Cac
       ),
     );
     // debootstrap leaves apt lists and .deb files behind; they only make the image bigger.
-    await runOnHost('sh', ['-c', `rm -rf ${dir}/root/var/cache/apt/archives/*.deb ${dir}/root/var/lib/apt/lists/* ${dir}/root/boot/*.dpkg-bak ${dir}/root/boot/*.new`], log);
+    await runOnHost(
+      'sh',
+      [
+        '-c',
+        `rm -rf ${dir}/root/var/cache/apt/archives/*.deb ${dir}/root/var/lib/apt/lists/* ${dir}/root/boot/*.dpkg-bak ${dir}/root/boot/*.new`,
+      ],
+      log,
+    );
   });
   return entry;
 }

@@ -42,7 +42,12 @@ export async function ensureImage(dockerHost: string, source: ImageSource, log: 
     try {
       await runOnHost('bash', ['-o', 'pipefail', '-c', importCommand(source, dockerHost)], log);
     } catch (error) {
-      throw new SwarmlabError('image-import', `could not import ${source.ref} into ${dockerHost}`, { ref: source.ref }, { cause: error });
+      throw new SwarmlabError(
+        'image-import',
+        `could not import ${source.ref} into ${dockerHost}`,
+        { ref: source.ref },
+        { cause: error },
+      );
     }
   });
 }

@@ -11,7 +11,12 @@ import { debianNodeImage } from './node-image.js';
  * already has it, as a preloaded VM does); anything else is an image reference
  * (such as docker:28-dind) that must be on the engine or pullable.
  */
-export async function resolveNodeImage(value: string, dockerHost: string, log: Logger, source = '--node-image'): Promise<string> {
+export async function resolveNodeImage(
+  value: string,
+  dockerHost: string,
+  log: Logger,
+  source = '--node-image',
+): Promise<string> {
   if (isDebianSuite(value)) {
     const image = await debianNodeImage(debianSuite(value, source), log);
     await ensureImage(dockerHost, image, log);
@@ -25,7 +30,8 @@ export async function resolveNodeImage(value: string, dockerHost: string, log: L
     throw new ConfigError(
       source,
       'node image',
-      `a Debian suite (${Object.keys(debianSuites).join(', ')}) or an image on the engine or in a reachable registry; pulling it failed: ${errorMessage(error).split('\n').slice(-1)[0]}`,
+      `a Debian suite (${Object.keys(debianSuites).join(', ')}) or an image on the engine or in a reachable ` +
+        `registry; pulling it failed: ${errorMessage(error).split('\n').slice(-1)[0]}`,
       value,
     );
   }

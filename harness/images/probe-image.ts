@@ -27,7 +27,11 @@ export async function probeImage(log: Logger): Promise<ImageSource> {
   const inputs = { source, cc: 'musl-gcc -static -O2', v: 1 };
   const build = await cachedDirectory('probe', inputs, async (dir) => {
     await requireHostTools(probeHostTools);
-    await runOnHost('musl-gcc', ['-static', '-O2', '-Wall', '-o', join(dir, 'probe'), new URL(sourcePath).pathname, '-lpthread'], log);
+    await runOnHost(
+      'musl-gcc',
+      ['-static', '-O2', '-Wall', '-o', join(dir, 'probe'), new URL(sourcePath).pathname, '-lpthread'],
+      log,
+    );
     await runOnHost('strip', [join(dir, 'probe')], log);
   });
   return {

@@ -43,15 +43,22 @@ export class ScratchDockerd {
     const child = spawn(
       'dockerd',
       [
-        '--data-root', this.dataRoot,
-        '--exec-root', execRoot,
-        '--pidfile', join(this.workDir, 'dockerd.pid'),
-        '-H', `unix://${socket}`,
-        '--bridge', 'none',
+        '--data-root',
+        this.dataRoot,
+        '--exec-root',
+        execRoot,
+        '--pidfile',
+        join(this.workDir, 'dockerd.pid'),
+        '-H',
+        `unix://${socket}`,
+        '--bridge',
+        'none',
         '--iptables=false',
         '--ip6tables=false',
-        '--storage-driver', 'overlay2',
-        '--containerd-namespace', 'swarmlab-scratch',
+        '--storage-driver',
+        'overlay2',
+        '--containerd-namespace',
+        'swarmlab-scratch',
         '--tls=false',
       ],
       { stdio: ['ignore', logFile.fd, logFile.fd] },
@@ -61,7 +68,10 @@ export class ScratchDockerd {
     try {
       await waitFor({ what: `scratch dockerd on ${socket}`, timeoutMs: deadline('scratchDockerd') }, async () => {
         if (child.exitCode !== null) {
-          throw new SwarmlabError('scratch-dockerd', `dockerd exited ${child.exitCode}: ${lastLines(await readFile(logPath, 'utf8'), 10)}`);
+          throw new SwarmlabError(
+            'scratch-dockerd',
+            `dockerd exited ${child.exitCode}: ${lastLines(await readFile(logPath, 'utf8'), 10)}`,
+          );
         }
         await runOnHost('docker', ['-H', `unix://${socket}`, 'version', '--format', '{{.Server.Version}}'], this.log);
         return { done: true, value: undefined };

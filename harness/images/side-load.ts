@@ -30,7 +30,12 @@ async function nodeImageId(node: ClusterNode, ref: string): Promise<string | und
  * so the image id is the same everywhere. Nodes that already hold that id are
  * skipped. Returns how many nodes were loaded.
  */
-export async function sideLoadImage(docker: Docker, nodes: readonly ClusterNode[], ref: string, log: Logger): Promise<number> {
+export async function sideLoadImage(
+  docker: Docker,
+  nodes: readonly ClusterNode[],
+  ref: string,
+  log: Logger,
+): Promise<number> {
   const engineId = (await docker.getImage(ref).inspect()).Id;
   // Every exec into a node costs seconds under emulation: ask all nodes at once, and load with one exec each.
   const ids = await Promise.all(nodes.map((node) => nodeImageId(node, ref)));
@@ -43,7 +48,10 @@ export async function sideLoadImage(docker: Docker, nodes: readonly ClusterNode[
       const script = `docker load -q -i /tmp/image.tar >&2 && rm -f /tmp/image.tar && docker image inspect --format '{{.Id}}' '${ref}'`;
       const loaded = (await node.run(['sh', '-c', script], deadline('sideLoad'))).trim();
       if (loaded !== engineId) {
-        throw new SwarmlabError('side-load', `node ${node.hostname}: after loading ${ref} its id is ${loaded || 'missing'}, expected ${engineId}`);
+        throw new SwarmlabError(
+          'side-load',
+          `node ${node.hostname}: after loading ${ref} its id is ${loaded || 'missing'}, expected ${engineId}`,
+        );
       }
     }),
   );

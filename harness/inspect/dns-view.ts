@@ -21,7 +21,11 @@ export interface DnsAnswer {
 
 /** The networks a service's tasks are attached to. */
 function networksOf(swarm: SwarmState, serviceId: string): string[] {
-  return [...new Set(swarm.tasks.filter((t) => t.serviceId === serviceId).flatMap((t) => t.addresses.map((a) => a.networkId)))];
+  return [
+    ...new Set(
+      swarm.tasks.filter((t) => t.serviceId === serviceId).flatMap((t) => t.addresses.map((a) => a.networkId)),
+    ),
+  ];
 }
 
 /**
@@ -69,7 +73,10 @@ export async function resolveInTask(task: TaskContainer, names: readonly string[
 }
 
 /** Reads `probe resolve` output (a JSON line per name); a name without a readable line is an error answer. */
-export function parseResolveOutput(out: string, names: readonly string[]): Pick<DnsAnswer, 'name' | 'addresses' | 'error'>[] {
+export function parseResolveOutput(
+  out: string,
+  names: readonly string[],
+): Pick<DnsAnswer, 'name' | 'addresses' | 'error'>[] {
   return names.map((name) => {
     const line = out.split('\n').find((l) => l.includes(`"name":"${name}"`));
     if (!line) return { name, addresses: [], error: 'no answer in the probe output' };

@@ -11,7 +11,6 @@ export interface DumpSection {
   text: string;
 }
 
-
 export function splitSections(text: string, what: string): DumpSection[] {
   const sections: DumpSection[] = [];
   let current: DumpSection | undefined;

@@ -42,11 +42,13 @@ export function parseIptablesSave(text: string, what = 'iptables-save'): MarkRul
       table = line.slice(1);
       return;
     }
-    if (!line.startsWith('-A ')) throw new ParseError(what, index + 1, raw, 'expected a table (*name), chain (:NAME), rule (-A) or COMMIT');
+    if (!line.startsWith('-A '))
+      throw new ParseError(what, index + 1, raw, 'expected a table (*name), chain (:NAME), rule (-A) or COMMIT');
     if (!table) throw new ParseError(what, index + 1, raw, 'rule before any *table line');
     if (!/-j MARK\b/.test(line)) return;
     const mark = parseMark(line);
-    if (mark === undefined) throw new ParseError(what, index + 1, raw, 'MARK rule without a readable --set-mark/--set-xmark');
+    if (mark === undefined)
+      throw new ParseError(what, index + 1, raw, 'MARK rule without a readable --set-mark/--set-xmark');
     const chain = line.split(/\s+/)[1] ?? '';
     const destination = /\s-d\s+(\S+)/.exec(line)?.[1];
     const protocol = /\s-p\s+(\S+)/.exec(line)?.[1];
@@ -86,7 +88,8 @@ export function parseIptablesList(text: string, table: string, what = 'iptables 
       columns = line.split(/\s+/);
       return;
     }
-    if (!chain || columns.length === 0) throw new ParseError(what, index + 1, raw, 'rule before a Chain header and column line');
+    if (!chain || columns.length === 0)
+      throw new ParseError(what, index + 1, raw, 'rule before a Chain header and column line');
     const fields = line.split(/\s+/);
     const target = fields[columns.indexOf('target')];
     if (target !== 'MARK') return;
@@ -98,7 +101,9 @@ export function parseIptablesList(text: string, table: string, what = 'iptables 
     rules.push({
       table,
       chain,
-      ...(destination && destination !== 'anywhere' && destination !== '0.0.0.0/0' ? { destination: stripPrefix(destination) } : {}),
+      ...(destination && destination !== 'anywhere' && destination !== '0.0.0.0/0'
+        ? { destination: stripPrefix(destination) }
+        : {}),
       ...(protocol && protocol !== 'all' && protocol !== '0' ? { protocol } : {}),
       ...(dport ? { dport: Number(dport) } : {}),
       mark,

@@ -74,10 +74,17 @@ function backendsOf(tasks: SwarmTask[], service: SwarmService, networkId: string
   return tasks
     .filter((t) => t.serviceId === service.id)
     .filter((t) => (running ? isRunningTask(t) : t.state === 'running' && leavingStates.has(t.desiredState)))
-    .flatMap((t) => t.addresses.filter((a) => a.networkId === networkId).map((a) => ({ ip: a.address, task: taskName(service, t) })));
+    .flatMap((t) =>
+      t.addresses.filter((a) => a.networkId === networkId).map((a) => ({ ip: a.address, task: taskName(service, t) })),
+    );
 }
 
-function serviceView(swarm: SwarmState, service: SwarmService, network: NodeNetworkView, nodeService?: NodeServiceView): ServiceLbView {
+function serviceView(
+  swarm: SwarmState,
+  service: SwarmService,
+  network: NodeNetworkView,
+  nodeService?: NodeServiceView,
+): ServiceLbView {
   const vip = service.vips.find((v) => v.networkId === network.id)?.address;
   return {
     service: service.name,
@@ -96,7 +103,9 @@ function serviceView(swarm: SwarmState, service: SwarmService, network: NodeNetw
  * node's fwmark, the expected backends, and the namespaces holding the state.
  */
 export function buildNodeModel(dump: NodeDump, swarm: SwarmState): NodeLbModel {
-  const states = new Map(dump.namespaces.filter((ns) => ns.kind !== 'overlay' && ns.entered).map((ns) => [ns.name, kernelState(ns)]));
+  const states = new Map(
+    dump.namespaces.filter((ns) => ns.kind !== 'overlay' && ns.entered).map((ns) => [ns.name, kernelState(ns)]),
+  );
   const views = parseNetworkInspect(dump.networksJson, `docker network inspect --verbose on ${dump.hostname}`);
   const ingress = [...states.values()].find((s) => s.kind === 'ingress');
   const networks: NetworkLbView[] = views.map((view) => {
@@ -105,16 +114,33 @@ export function buildNodeModel(dump: NodeDump, swarm: SwarmState): NodeLbModel {
       .map((c) => dump.containers.find((d) => d.containerId === c.key)?.sandbox)
       .map((sandbox) => (sandbox ? states.get(sandbox) : undefined))
       .filter((s): s is KernelLbState => s !== undefined);
-    const attached = swarm.services.filter((s) => s.vips.some((v) => v.networkId === view.id) || swarm.tasks.some((t) => t.serviceId === s.id && t.addresses.some((a) => a.networkId === view.id)));
+    const attached = swarm.services.filter(
+      (s) =>
+        s.vips.some((v) => v.networkId === view.id) ||
+        swarm.tasks.some((t) => t.serviceId === s.id && t.addresses.some((a) => a.networkId === view.id)),
+    );
     return {
       network: view.name,
       networkId: view.id,
       ingress: view.ingress,
       // The routing mesh keeps its state in ingress_sbox rather than an lb_ namespace.
       locations: view.ingress ? (ingress ? [ingress] : []) : lb ? [lb] : sandboxes,
-      services: attached.map((s) => serviceView(swarm, s, view, view.services.find((n) => n.name === s.name))),
+      services: attached.map((s) =>
+        serviceView(
+          swarm,
+          s,
+          view,
+          view.services.find((n) => n.name === s.name),
+        ),
+      ),
       nodeView: view,
     };
   });
-  return { node: dump.hostname, dockerVersion: dump.dockerVersion, networks, ...(ingress ? { ingress } : {}), all: [...states.values()] };
+  return {
+    node: dump.hostname,
+    dockerVersion: dump.dockerVersion,
+    networks,
+    ...(ingress ? { ingress } : {}),
+    all: [...states.values()],
+  };
 }

@@ -58,7 +58,10 @@ export function parseNetworkInspect(jsonDocuments: readonly string[], what: stri
             name,
             vip: String(service['VIP'] ?? ''),
             localLbIndex: Number(service['LocalLBIndex'] ?? 0),
-            tasks: ((service['Tasks'] as unknown[] | null) ?? []).map((t) => ({ name: String(record(t)['Name'] ?? ''), ip: String(record(t)['EndpointIP'] ?? '') })),
+            tasks: ((service['Tasks'] as unknown[] | null) ?? []).map((t) => ({
+              name: String(record(t)['Name'] ?? ''),
+              ip: String(record(t)['EndpointIP'] ?? ''),
+            })),
             ports: ((service['Ports'] as unknown[] | null) ?? []).map(String),
           };
         }),

@@ -72,7 +72,8 @@ export function parseNodeDump(hostname: string, text: string): NodeDump {
       case 'sysctl':
         for (const line of section.text.split('\n')) {
           const [key, value] = line.split(':');
-          if (key && value !== undefined && /^\d+$/.test(value.trim())) ns(section.arg).sysctls[key.trim()] = Number(value);
+          if (key && value !== undefined && /^\d+$/.test(value.trim()))
+            ns(section.arg).sysctls[key.trim()] = Number(value);
         }
         break;
       case 'network':
@@ -81,7 +82,12 @@ export function parseNodeDump(hostname: string, text: string): NodeDump {
       case 'containers':
         for (const line of section.text.split('\n').filter(Boolean)) {
           const [containerId = '', key = '', taskId = '', service = ''] = line.split(' ');
-          containers.push({ containerId, sandbox: key.split('/').pop() ?? '', taskId: taskId === '<no' ? '' : taskId, service });
+          containers.push({
+            containerId,
+            sandbox: key.split('/').pop() ?? '',
+            taskId: taskId === '<no' ? '' : taskId,
+            service,
+          });
         }
         break;
       case 'version':

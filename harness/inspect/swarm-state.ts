@@ -94,7 +94,10 @@ export function parseSwarmState(text: string): SwarmState {
       name: String(spec['Name'] ?? ''),
       endpointMode: mode === 'dnsrr' ? 'dnsrr' : 'vip',
       image: String(record(record(spec['TaskTemplate'])['ContainerSpec'])['Image'] ?? ''),
-      vips: ((endpoint['VirtualIPs'] as unknown[] | undefined) ?? []).map((v) => ({ networkId: String(record(v)['NetworkID'] ?? ''), address: strip(record(v)['Addr']) })),
+      vips: ((endpoint['VirtualIPs'] as unknown[] | undefined) ?? []).map((v) => ({
+        networkId: String(record(v)['NetworkID'] ?? ''),
+        address: strip(record(v)['Addr']),
+      })),
       publishedPorts: ((endpoint['Ports'] as unknown[] | undefined) ?? []).map((p) => {
         const port = record(p);
         return {
@@ -123,7 +126,11 @@ export function parseSwarmState(text: string): SwarmState {
         const networkId = String(network['ID'] ?? '');
         const networkName = String(record(network['Spec'])['Name'] ?? '');
         networks.set(networkId, networkName);
-        return ((record(a)['Addresses'] as unknown[] | undefined) ?? []).map((addr) => ({ networkId, networkName, address: strip(addr) }));
+        return ((record(a)['Addresses'] as unknown[] | undefined) ?? []).map((addr) => ({
+          networkId,
+          networkName,
+          address: strip(addr),
+        }));
       }),
     };
   });
@@ -147,7 +154,17 @@ export function taskContainersOf(cluster: Cluster, swarm: SwarmState, serviceNam
     .filter((t) => t.serviceId === service.id && isRunningTask(t) && t.containerId)
     .flatMap((task) => {
       const hostname = taskHostname(swarm, task);
-      return hostname ? [{ service: service.name, taskId: task.id, taskName: taskName(service, task), node: cluster.node(hostname), containerId: task.containerId }] : [];
+      return hostname
+        ? [
+            {
+              service: service.name,
+              taskId: task.id,
+              taskName: taskName(service, task),
+              node: cluster.node(hostname),
+              containerId: task.containerId,
+            },
+          ]
+        : [];
     });
 }
 

@@ -3,7 +3,9 @@ import type { NodeLbModel } from '../inspect/lb-model.js';
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')).join('\n');
+  return rows
+    .map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  '))
+    .join('\n');
 }
 
 /** Failures in full (what, where, expected, seen), then a count per check. */
@@ -11,7 +13,13 @@ export function formatCheckResults(results: readonly CheckResult[]): string {
   const lines: string[] = [];
   const failed = results.filter((r) => r.status === 'fail');
   for (const f of failed) {
-    lines.push(`FAIL ${f.check}  node ${f.node}${f.namespace ? `  ns ${f.namespace}` : ''}${f.network ? `  network ${f.network}` : ''}${f.service ? `  service ${f.service}` : ''}`);
+    const where = [
+      `node ${f.node}`,
+      f.namespace && `ns ${f.namespace}`,
+      f.network && `network ${f.network}`,
+      f.service && `service ${f.service}`,
+    ];
+    lines.push(`FAIL ${f.check}  ${where.filter(Boolean).join('  ')}`);
     lines.push(`     expected: ${f.expected}`);
     lines.push(`     seen:     ${f.seen}`);
   }
@@ -21,7 +29,10 @@ export function formatCheckResults(results: readonly CheckResult[]): string {
     c[r.status]++;
     byCheck.set(r.check, c);
   }
-  const rows = [['check', 'pass', 'fail', 'skip'], ...[...byCheck].map(([id, c]) => [id, String(c.pass), String(c.fail), String(c.skip)])];
+  const rows = [
+    ['check', 'pass', 'fail', 'skip'],
+    ...[...byCheck].map(([id, c]) => [id, String(c.pass), String(c.fail), String(c.skip)]),
+  ];
   if (lines.length) lines.push('');
   lines.push(table(rows));
   lines.push('', `${results.filter((r) => r.status === 'pass').length} passed, ${failed.length} failed`);
@@ -34,13 +45,21 @@ export function formatModels(models: readonly NodeLbModel[]): string {
   for (const model of models) {
     lines.push(`node ${model.node} (Docker ${model.dockerVersion})`);
     for (const network of model.networks) {
-      lines.push(`  network ${network.network}${network.ingress ? ' (ingress)' : ''}: state in ${network.locations.map((l) => l.namespace).join(', ') || 'no namespace'}`);
+      const namespaces = network.locations.map((l) => l.namespace).join(', ') || 'no namespace';
+      lines.push(`  network ${network.network}${network.ingress ? ' (ingress)' : ''}: state in ${namespaces}`);
       for (const view of network.services) {
         for (const location of network.locations) {
           const rules = location.markRules.filter((r) => r.destination === view.vip);
           const ipvs = location.ipvs.find((s) => s.protocol === 'FWM' && s.fwmark === view.fwmark);
-          const reals = ipvs?.reals.map((r) => `${r.address}${r.weight === 1 ? '' : ` (w${r.weight})`}`).join(' ') ?? 'no IPVS service';
-          lines.push(`    ${view.service.padEnd(14)} ${view.endpointMode === 'vip' ? `VIP ${view.vip ?? '?'}` : 'dnsrr'} -> mark ${rules.map((r) => r.mark).join(',') || '-'} (fwmark ${view.fwmark ?? '?'}) -> ${view.endpointMode === 'vip' ? reals : 'DNS round robin'}`);
+          const reals =
+            ipvs?.reals.map((r) => `${r.address}${r.weight === 1 ? '' : ` (w${r.weight})`}`).join(' ') ??
+            'no IPVS service';
+          const vip = view.endpointMode === 'vip';
+          const marks = rules.map((r) => r.mark).join(',') || '-';
+          lines.push(
+            `    ${view.service.padEnd(14)} ${vip ? `VIP ${view.vip ?? '?'}` : 'dnsrr'} -> mark ${marks} ` +
+              `(fwmark ${view.fwmark ?? '?'}) -> ${vip ? reals : 'DNS round robin'}`,
+          );
         }
       }
     }

@@ -12,10 +12,18 @@ export interface Outcome {
 
 export function outcomeOfCheck(stage: string, r: CheckResult): Outcome {
   const subject = [r.node, r.namespace, r.network, r.service].filter(Boolean).join(' / ');
-  return { stage, check: r.check, subject, status: r.status, message: r.status === 'fail' ? `expected ${r.expected}; seen ${r.seen}` : r.seen };
+  return {
+    stage,
+    check: r.check,
+    subject,
+    status: r.status,
+    message: r.status === 'fail' ? `expected ${r.expected}; seen ${r.seen}` : r.seen,
+  };
 }
 
 /** Outcomes the filter leaves out become skipped: they stay visible in the report. */
 export function applyFilter(filter: TestFilter, outcomes: readonly Outcome[]): Outcome[] {
-  return outcomes.map((o) => (selected(filter, o.check) ? o : { ...o, status: 'skip', message: 'not selected by --test' }));
+  return outcomes.map((o) =>
+    selected(filter, o.check) ? o : { ...o, status: 'skip', message: 'not selected by --test' },
+  );
 }

@@ -21,7 +21,9 @@ const worst = (a: Outcome['status'] | undefined, b: Outcome['status']): Outcome[
   a === 'fail' || b === 'fail' ? 'fail' : a === 'pass' || b === 'pass' ? 'pass' : 'skip';
 
 /** Folds each version's outcomes into a version x check table (a check fails for a version if any subject fails). */
-export function matrixTable(runs: { nodeImage: string; outcomes: Outcome[] }[]): Map<string, Map<string, Outcome['status']>> {
+export function matrixTable(
+  runs: { nodeImage: string; outcomes: Outcome[] }[],
+): Map<string, Map<string, Outcome['status']>> {
   const table = new Map<string, Map<string, Outcome['status']>>();
   for (const run of runs) {
     for (const o of run.outcomes) {
@@ -33,10 +35,15 @@ export function matrixTable(runs: { nodeImage: string; outcomes: Outcome[] }[]):
   return table;
 }
 
-export function formatMatrix(nodeImages: readonly string[], table: Map<string, Map<string, Outcome['status']>>): string {
+export function formatMatrix(
+  nodeImages: readonly string[],
+  table: Map<string, Map<string, Outcome['status']>>,
+): string {
   const width = Math.max(5, ...[...table.keys()].map((k) => k.length));
   const header = ['check'.padEnd(width), ...nodeImages.map((i) => i.padEnd(10))].join('  ');
-  const rows = [...table].map(([check, row]) => [check.padEnd(width), ...nodeImages.map((i) => (row.get(i) ?? 'skip').padEnd(10))].join('  '));
+  const rows = [...table].map(([check, row]) =>
+    [check.padEnd(width), ...nodeImages.map((i) => (row.get(i) ?? 'skip').padEnd(10))].join('  '),
+  );
   return [header, ...rows].join('\n');
 }
 
@@ -53,7 +60,15 @@ export async function runMatrix(options: MatrixOptions, log: Logger): Promise<Ma
     for (const nodeImage of options.nodeImages) {
       const slug = nodeImage.replace(/[^a-zA-Z0-9.-]/g, '_');
       log.info(`matrix: ${nodeImage}`);
-      const summary = await runPipeline({ ...options, nodeImage, artifactsDir: join(options.artifactsDir, slug), junitFile: join(options.artifactsDir, slug, 'junit.xml') }, log);
+      const summary = await runPipeline(
+        {
+          ...options,
+          nodeImage,
+          artifactsDir: join(options.artifactsDir, slug),
+          junitFile: join(options.artifactsDir, slug, 'junit.xml'),
+        },
+        log,
+      );
       runs.push({ nodeImage, outcomes: summary.outcomes });
     }
   } finally {

@@ -27,7 +27,12 @@ function withRunOptions(command: Command, what: { junit: string; artifacts: stri
     .addOption(engineOption())
     .addOption(engineNameOption())
     .addOption(suiteOption())
-    .addOption(new Option('--test <regex...>', 'only checks whose id matches; a leading ! skips matches (e.g. --test lb. --test "!lb.sysctls")').default([]))
+    .addOption(
+      new Option(
+        '--test <regex...>',
+        'only checks whose id matches; a leading ! skips matches (e.g. --test lb. --test "!lb.sysctls")',
+      ).default([]),
+    )
     .option('--junit <file>', what.junit)
     .option('--artifacts <dir>', what.artifacts, 'artifacts')
     .option('--requests <n>', 'requests per spread test', '600')
@@ -51,13 +56,26 @@ export function registerRunCommand(program: Command, log: Logger): void {
   withRunOptions(
     program
       .command('run')
-      .description('engine, cluster, deploy, dataplane checks, spread tests, report and clean-up in one go; exit 0 only when every selected check passes')
+      .description(
+        'engine, cluster, deploy, dataplane checks, spread tests, report and clean-up in one go; exit 0 only when every selected check passes',
+      )
       .option('--node-image <suite-or-image>', "override the topology's node image"),
-    { junit: 'JUnit XML report (default: ARTIFACTS/junit.xml)', artifacts: 'reports, charts, and logs on failure', keep: 'leave the cluster (and a VM this run started) running' },
+    {
+      junit: 'JUnit XML report (default: ARTIFACTS/junit.xml)',
+      artifacts: 'reports, charts, and logs on failure',
+      keep: 'leave the cluster (and a VM this run started) running',
+    },
   ).action(async (opts: RunOpts) => {
     const { runPipeline } = await import('./run-pipeline.js');
-    const summary = await runPipeline({ ...pipelineOptions(opts), ...(opts.nodeImage ? { nodeImage: opts.nodeImage } : {}) }, log);
-    process.stdout.write(`${summary.passed ? 'PASS' : 'FAIL'}: ${summary.topology}, ${summary.outcomes.filter((o) => o.status === 'pass').length} checks passed, ${summary.outcomes.filter((o) => o.status === 'fail').length} failed; report in ${opts.artifacts}/\n`);
+    const summary = await runPipeline(
+      { ...pipelineOptions(opts), ...(opts.nodeImage ? { nodeImage: opts.nodeImage } : {}) },
+      log,
+    );
+    const count = (status: string) => summary.outcomes.filter((o) => o.status === status).length;
+    const verdict = summary.passed ? 'PASS' : 'FAIL';
+    process.stdout.write(
+      `${verdict}: ${summary.topology}, ${count('pass')} checks passed, ${count('fail')} failed; report in ${opts.artifacts}/\n`,
+    );
     if (!summary.passed) process.exitCode = 1;
   });
 }
@@ -66,9 +84,15 @@ export function registerMatrixCommand(program: Command, log: Logger): void {
   withRunOptions(
     program
       .command('matrix')
-      .description('run the same topology and checks against several node images (Docker versions); prints a version x check table')
+      .description(
+        'run the same topology and checks against several node images (Docker versions); prints a version x check table',
+      )
       .requiredOption('--node-image <suite-or-image...>', 'node images, e.g. --node-image bookworm sid'),
-    { junit: 'one JUnit XML report for all versions (default: ARTIFACTS/junit.xml)', artifacts: 'reports per version under ARTIFACTS/<node image>/', keep: 'leave the clusters and the VM running' },
+    {
+      junit: 'one JUnit XML report for all versions (default: ARTIFACTS/junit.xml)',
+      artifacts: 'reports per version under ARTIFACTS/<node image>/',
+      keep: 'leave the clusters and the VM running',
+    },
   ).action(async (opts: MatrixOpts) => {
     const { formatMatrix, runMatrix } = await import('./matrix.js');
     const result = await runMatrix({ ...pipelineOptions(opts), nodeImages: opts.nodeImage }, log);

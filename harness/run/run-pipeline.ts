@@ -64,7 +64,12 @@ export function spreadPlans(topology: Topology): SpreadPlan[] {
       ...(byName ? [{ check: `spread.${target.name}`, from: byName.name, service: target.name }] : []),
       ...target.ports
         .filter((p) => p.mode === 'ingress' && p.protocol === 'tcp' && p.target === probePort && meshClient)
-        .map((p) => ({ check: `spread.${target.name}.mesh-${p.published}`, from: meshClient?.name ?? '', service: target.name, meshPort: p.published })),
+        .map((p) => ({
+          check: `spread.${target.name}.mesh-${p.published}`,
+          from: meshClient?.name ?? '',
+          service: target.name,
+          meshPort: p.published,
+        })),
     ];
   });
 }
@@ -98,7 +103,8 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
   const outcomes: Outcome[] = [];
   let engine: RunningEngine | undefined;
   let lab: Lab | undefined;
-  const vmWasRunning = options.engine.choice !== 'local' && (await VmEngine.attach(options.engine.name, log)) !== undefined;
+  const vmWasRunning =
+    options.engine.choice !== 'local' && (await VmEngine.attach(options.engine.name, log)) !== undefined;
   const cleanup = sharedCleanup(async () => {
     // A dead engine took the cluster with it; there is nothing left to remove.
     if (options.keep || cancellationReason() instanceof EngineDiedError) return;
@@ -111,31 +117,51 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
     const nodeImages = [options.nodeImage ?? topology.cluster.nodeImage];
     engine = await stage('engine', () => startEngine({ ...options.engine, nodeImages }, log));
     const runningEngine = engine;
-    lab = await stage('deploy', () => deployLab(runningEngine, topology, options.nodeImage ? { nodeImage: options.nodeImage } : {}, log));
+    lab = await stage('deploy', () =>
+      deployLab(runningEngine, topology, options.nodeImage ? { nodeImage: options.nodeImage } : {}, log),
+    );
     const deployed = lab;
     const dataplaneFamilies = (['lb', 'ingress', 'dns'] as const).filter((f) => familySelected(filter, f));
     if (dataplaneFamilies.length === 0) log.info('dataplane: no check selected by --test, nothing read');
-    else await stage('dataplane', async () => {
-      const results = evaluateDataplane(await snapshotDataplane(deployed.cluster, { dns: dataplaneFamilies.includes('dns') }));
-      const stageOutcomes = applyFilter(filter, results.map((r) => outcomeOfCheck('dataplane', r)));
-      outcomes.push(...stageOutcomes);
-      process.stdout.write(`${formatCheckResults(results.filter((r) => selected(filter, r.check)))}\n\n`);
-    });
+    else
+      await stage('dataplane', async () => {
+        const results = evaluateDataplane(
+          await snapshotDataplane(deployed.cluster, { dns: dataplaneFamilies.includes('dns') }),
+        );
+        const stageOutcomes = applyFilter(
+          filter,
+          results.map((r) => outcomeOfCheck('dataplane', r)),
+        );
+        outcomes.push(...stageOutcomes);
+        process.stdout.write(`${formatCheckResults(results.filter((r) => selected(filter, r.check)))}\n\n`);
+      });
     await stage('spread', async () => {
       for (const plan of spreadPlans(topology)) {
         const { check } = plan;
         if (!selected(filter, check)) {
-          outcomes.push({ stage: 'spread', check, subject: `${plan.from} -> ${plan.service}`, status: 'skip', message: 'not selected by --test' });
+          outcomes.push({
+            stage: 'spread',
+            check,
+            subject: `${plan.from} -> ${plan.service}`,
+            status: 'skip',
+            message: 'not selected by --test',
+          });
           continue;
         }
         const to = await spreadTarget(deployed.cluster, plan);
-        const m = await measureSpread(deployed.cluster, defaultSpreadRequest(plan.from, to, options.requests, plan.service), log);
+        const m = await measureSpread(
+          deployed.cluster,
+          defaultSpreadRequest(plan.from, to, options.requests, plan.service),
+          log,
+        );
         await writeSpreadArtifacts(m, options.artifactsDir, check.replace(/\./g, '-'));
         process.stdout.write(`${formatSpread(m)}\n\n`);
         outcomes.push({
           stage: 'spread',
           check,
-          subject: `${plan.from} -> ${to} (${m.verdict.answered} answers over ${m.verdict.replicas.length} replicas, p = ${m.verdict.pValue.toPrecision(3)})`,
+          subject:
+            `${plan.from} -> ${to} (${m.verdict.answered} answers over ${m.verdict.replicas.length} replicas, ` +
+            `p = ${m.verdict.pValue.toPrecision(3)})`,
           status: m.verdict.pass ? 'pass' : 'fail',
           message: m.verdict.pass ? `p = ${m.verdict.pValue.toPrecision(3)}` : failureReason(m),
         });
@@ -144,16 +170,26 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
   } catch (thrown) {
     // A dead engine or Ctrl-C explains the failure better than the error it caused in the step that ran.
     const error = await explainFailure(thrown);
-    outcomes.push({ stage: 'harness', check: 'harness.run', subject: topology.name, status: 'fail', message: errorMessage(error) });
+    outcomes.push({
+      stage: 'harness',
+      check: 'harness.run',
+      subject: topology.name,
+      status: 'fail',
+      message: errorMessage(error),
+    });
     log.error(errorMessage(error));
   } finally {
     const passed = outcomes.length > 0 && outcomes.every((o) => o.status !== 'fail');
     await writeReports(options, topology, outcomes, stageSeconds, passed, log);
     if (!passed && lab) {
       const failedLab = lab;
-      await stage('logs', () => collectLogs(failedLab.docker, failedLab.cluster, join(options.artifactsDir, 'logs'), log)).catch((e: unknown) => log.warn(`log collection failed: ${errorMessage(e)}`));
+      await stage('logs', () =>
+        collectLogs(failedLab.docker, failedLab.cluster, join(options.artifactsDir, 'logs'), log),
+      ).catch((e: unknown) => log.warn(`log collection failed: ${errorMessage(e)}`));
     }
-    await stage('teardown', cleanup).catch((e: unknown) => log.warn(`teardown failed: ${errorMessage(e)} (run swarmlab down --all)`));
+    await stage('teardown', cleanup).catch((e: unknown) =>
+      log.warn(`teardown failed: ${errorMessage(e)} (run swarmlab down --all)`),
+    );
     unregister();
   }
   const passed = outcomes.length > 0 && outcomes.every((o) => o.status !== 'fail');
@@ -161,16 +197,33 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
   return { topology: topology.name, outcomes, stageSeconds, passed };
 }
 
-async function writeReports(options: RunOptions, topology: Topology, outcomes: Outcome[], stageSeconds: Record<string, number>, passed: boolean, log: Logger): Promise<void> {
+async function writeReports(
+  options: RunOptions,
+  topology: Topology,
+  outcomes: Outcome[],
+  stageSeconds: Record<string, number>,
+  passed: boolean,
+  log: Logger,
+): Promise<void> {
   await mkdir(options.artifactsDir, { recursive: true });
-  await writeFile(join(options.artifactsDir, 'run.json'), `${JSON.stringify({ topology: topology.name, passed, stageSeconds, outcomes }, null, 2)}\n`);
+  await writeFile(
+    join(options.artifactsDir, 'run.json'),
+    `${JSON.stringify({ topology: topology.name, passed, stageSeconds, outcomes }, null, 2)}\n`,
+  );
   const junitFile = options.junitFile ?? join(options.artifactsDir, 'junit.xml');
   await writeJunit(outcomes, junitFile);
   const count = (s: Outcome['status']) => outcomes.filter((o) => o.status === s).length;
-  log.info(`${topology.name}: ${count('pass')} passed, ${count('fail')} failed, ${count('skip')} skipped; JUnit ${junitFile}; artifacts ${options.artifactsDir}`);
+  log.info(
+    `${topology.name}: ${count('pass')} passed, ${count('fail')} failed, ${count('skip')} skipped; ` +
+      `JUnit ${junitFile}; artifacts ${options.artifactsDir}`,
+  );
 }
 
 function printStageTimes(stageSeconds: Record<string, number>): void {
   const total = Object.values(stageSeconds).reduce((a, b) => a + b, 0);
-  process.stdout.write(`stage times: ${Object.entries(stageSeconds).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}; total ${total.toFixed(1)} s\n`);
+  process.stdout.write(
+    `stage times: ${Object.entries(stageSeconds)
+      .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
+      .join(', ')}; total ${total.toFixed(1)} s\n`,
+  );
 }

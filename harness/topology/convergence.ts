@@ -21,7 +21,12 @@ export function pendingServices(state: SwarmState, topology: Topology, nodeCount
     const running = tasks.filter(isRunningTask).length;
     const expected = expectedTaskCount(service, tasks, nodeCount);
     if (running >= expected) return [];
-    const states = tasks.slice(0, 6).map((t) => `${taskName(swarmService, t)}@${taskHostname(state, t) ?? 'unassigned'}: ${t.state}${t.error ? ` (${t.error})` : ''}`);
+    const states = tasks
+      .slice(0, 6)
+      .map(
+        (t) =>
+          `${taskName(swarmService, t)}@${taskHostname(state, t) ?? 'unassigned'}: ${t.state}${t.error ? ` (${t.error})` : ''}`,
+      );
     return [`${service.name} ${running}/${expected} [${states.join('; ')}]`];
   });
 }

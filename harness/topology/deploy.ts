@@ -36,23 +36,39 @@ export function networkCreateArgs(topology: Topology, network: TopologyNetwork):
  * task slot and node gave it. --no-resolve-image: nodes have no registry.
  */
 export function serviceCreateArgs(topology: Topology, service: TopologyService, image: string): string[] {
-  const args = ['service', 'create', '--detach', '--no-resolve-image', '--name', service.name, '--label', `${topologyLabel}=${topology.name}`];
+  const args = [
+    'service',
+    'create',
+    '--detach',
+    '--no-resolve-image',
+    '--name',
+    service.name,
+    '--label',
+    `${topologyLabel}=${topology.name}`,
+  ];
   if (service.replicas === 'global') args.push('--mode', 'global');
   else args.push('--replicas', String(service.replicas));
   args.push('--endpoint-mode', service.endpointMode);
   for (const network of service.networks) args.push('--network', network);
   for (const port of service.ports) {
-    args.push('--publish', `mode=${port.mode},target=${port.target},published=${port.published},protocol=${port.protocol}`);
+    args.push(
+      '--publish',
+      `mode=${port.mode},target=${port.target},published=${port.published},protocol=${port.protocol}`,
+    );
   }
   for (const constraint of service.constraints) args.push('--constraint', constraint);
   if (service.update?.parallelism !== undefined) args.push('--update-parallelism', String(service.update.parallelism));
   if (service.update?.delay) args.push('--update-delay', service.update.delay);
   if (service.update?.order) args.push('--update-order', service.update.order);
   args.push(
-    '--env', 'SWARMLAB_SERVICE={{.Service.Name}}',
-    '--env', 'SWARMLAB_TASK={{.Task.Name}}',
-    '--env', 'SWARMLAB_SLOT={{.Task.Slot}}',
-    '--env', 'SWARMLAB_NODE={{.Node.Hostname}}',
+    '--env',
+    'SWARMLAB_SERVICE={{.Service.Name}}',
+    '--env',
+    'SWARMLAB_TASK={{.Task.Name}}',
+    '--env',
+    'SWARMLAB_SLOT={{.Task.Slot}}',
+    '--env',
+    'SWARMLAB_NODE={{.Node.Hostname}}',
   );
   return [...args, image, ...(service.command ?? [])];
 }
@@ -66,8 +82,16 @@ export function serviceImage(service: TopologyService, options: DeployOptions): 
  * node, services created, then a wait until every desired task runs and every
  * service name resolves from the tasks that share a network with it.
  */
-export async function deployTopology(docker: Docker, cluster: Cluster, topology: Topology, options: DeployOptions, log: Logger): Promise<void> {
-  const images = [...new Set(topology.services.map((s) => serviceImage(s, options)))].filter((i) => !options.onNodes?.includes(i));
+export async function deployTopology(
+  docker: Docker,
+  cluster: Cluster,
+  topology: Topology,
+  options: DeployOptions,
+  log: Logger,
+): Promise<void> {
+  const images = [...new Set(topology.services.map((s) => serviceImage(s, options)))].filter(
+    (i) => !options.onNodes?.includes(i),
+  );
   if (images.length > 0) {
     await log.step(`make sure ${cluster.nodes.length} nodes have ${images.join(', ')}`, async () => {
       for (const image of images) await sideLoadImage(docker, cluster.nodes, image, log);
@@ -77,27 +101,41 @@ export async function deployTopology(docker: Docker, cluster: Cluster, topology:
     await log.step(`create ${topology.networks.length} networks and ${topology.services.length} services`, () =>
       // One exec for all: each docker CLI start costs seconds under emulation.
       cluster.leader.dockerCliSequence(
-        [...topology.networks.map((n) => networkCreateArgs(topology, n)), ...topology.services.map((s) => serviceCreateArgs(topology, s, serviceImage(s, options)))],
+        [
+          ...topology.networks.map((n) => networkCreateArgs(topology, n)),
+          ...topology.services.map((s) => serviceCreateArgs(topology, s, serviceImage(s, options))),
+        ],
         deadline('createTopology'),
       ),
     );
   } catch (error) {
     // Docker can accept the first networks and refuse a later object: leave nothing of the topology behind.
     log.error(`creating ${topology.name} failed; removing what was created of it`);
-    await cleanupScope(() => undeployTopology(cluster, topology, log)).catch((e: unknown) => log.warn(`removing ${topology.name} failed: ${errorMessage(e)}`));
+    await cleanupScope(() => undeployTopology(cluster, topology, log)).catch((e: unknown) =>
+      log.warn(`removing ${topology.name} failed: ${errorMessage(e)}`),
+    );
     throw error;
   }
-  await log.step(`wait for ${topology.name} to converge`, () => waitForConvergence(cluster, topology, options.convergeTimeoutMs ?? deadline('converge')));
+  await log.step(`wait for ${topology.name} to converge`, () =>
+    waitForConvergence(cluster, topology, options.convergeTimeoutMs ?? deadline('converge')),
+  );
 }
 
 /** Polls the managers' state (one exec) until every service has its tasks running, then waits for DNS. */
 async function waitForConvergence(cluster: Cluster, topology: Topology, timeoutMs: number): Promise<void> {
   const convergeBy = Date.now() + timeoutMs;
-  const swarm = await waitFor({ what: `every task of ${topology.services.map((s) => s.name).join(', ')} to be running`, timeoutMs, intervalMs: 1500 }, async () => {
-    const state = await readSwarmState(cluster);
-    const pending = pendingServices(state, topology, cluster.nodes.length);
-    return pending.length === 0 ? { done: true, value: state } : { done: false, seen: pending.join(' | ') };
-  });
+  const swarm = await waitFor(
+    {
+      what: `every task of ${topology.services.map((s) => s.name).join(', ')} to be running`,
+      timeoutMs,
+      intervalMs: 1500,
+    },
+    async () => {
+      const state = await readSwarmState(cluster);
+      const pending = pendingServices(state, topology, cluster.nodes.length);
+      return pending.length === 0 ? { done: true, value: state } : { done: false, seen: pending.join(' | ') };
+    },
+  );
   await waitForDns(cluster, topology, swarm, Math.max(convergeBy - Date.now(), deadline('dnsAfterConverge')));
 }
 
@@ -115,11 +153,16 @@ async function waitForDns(cluster: Cluster, topology: Topology, swarm: SwarmStat
   for (const [client, targets] of assigned) {
     const [task] = taskContainersOf(cluster, swarm, client);
     if (!task) throw new SwarmlabError('deploy', `no running task of ${client} to resolve ${targets.join(', ')} from`);
-    await waitFor({ what: `${targets.join(', ')} to resolve from ${task.taskName}`, timeoutMs, intervalMs: 1000 }, async () => {
-      const out = await resolveInTask(task, targets).catch((e: unknown) => errorMessage(e));
-      const unresolved = parseResolveOutput(out, targets).filter((a) => a.error !== undefined || a.addresses.length === 0);
-      return unresolved.length === 0 ? { done: true, value: undefined } : { done: false, seen: out.trim() };
-    });
+    await waitFor(
+      { what: `${targets.join(', ')} to resolve from ${task.taskName}`, timeoutMs, intervalMs: 1000 },
+      async () => {
+        const out = await resolveInTask(task, targets).catch((e: unknown) => errorMessage(e));
+        const unresolved = parseResolveOutput(out, targets).filter(
+          (a) => a.error !== undefined || a.addresses.length === 0,
+        );
+        return unresolved.length === 0 ? { done: true, value: undefined } : { done: false, seen: out.trim() };
+      },
+    );
   }
 }
 
@@ -131,12 +174,25 @@ async function waitForDns(cluster: Cluster, topology: Topology, swarm: SwarmStat
 export async function undeployTopology(cluster: Cluster, topology: Topology, log: Logger): Promise<void> {
   const filter = `label=${topologyLabel}=${topology.name}`;
   await log.step(`remove ${topology.name}`, async () => {
-    await cluster.leader.run(['sh', '-c', 'ids=$(docker service ls -q --filter "$1") && { [ -z "$ids" ] || docker service rm $ids >/dev/null; }', 'sh', filter]);
+    await cluster.leader.run([
+      'sh',
+      '-c',
+      'ids=$(docker service ls -q --filter "$1") && { [ -z "$ids" ] || docker service rm $ids >/dev/null; }',
+      'sh',
+      filter,
+    ]);
     // Swarm removes a network asynchronously: `rm` can succeed while the name is still taken. Gone means ls no longer lists it.
-    const script = 'ids=$(docker network ls -q --filter "$1") || exit 1; [ -z "$ids" ] && exit 0; docker network rm $ids >/dev/null 2>&1; docker network ls --format "{{.Name}}" --filter "$1"';
-    await waitFor({ what: `the networks of ${topology.name} to be gone`, timeoutMs: deadline('networksGone'), intervalMs: 1000 }, async () => {
-      const left = (await cluster.leader.run(['sh', '-c', script, 'sh', filter])).trim();
-      return left === '' ? { done: true, value: undefined } : { done: false, seen: `still listed: ${left.split('\n').join(', ')}` };
-    });
+    const script =
+      'ids=$(docker network ls -q --filter "$1") || exit 1; [ -z "$ids" ] && exit 0; docker network rm ' +
+      '$ids >/dev/null 2>&1; docker network ls --format "{{.Name}}" --filter "$1"';
+    await waitFor(
+      { what: `the networks of ${topology.name} to be gone`, timeoutMs: deadline('networksGone'), intervalMs: 1000 },
+      async () => {
+        const left = (await cluster.leader.run(['sh', '-c', script, 'sh', filter])).trim();
+        return left === ''
+          ? { done: true, value: undefined }
+          : { done: false, seen: `still listed: ${left.split('\n').join(', ')}` };
+      },
+    );
   });
 }

@@ -33,14 +33,23 @@ export interface LabOptions {
  * Brings up the cluster a topology asks for (or takes an existing one) and
  * deploys the topology; on failure or Ctrl-C, what it brought up is removed.
  */
-export async function deployLab(engine: RunningEngine, topology: Topology, options: LabOptions, log: Logger): Promise<Lab> {
+export async function deployLab(
+  engine: RunningEngine,
+  topology: Topology,
+  options: LabOptions,
+  log: Logger,
+): Promise<Lab> {
   const docker = dockerClient(engine.dockerHost);
   const probe = await probeImage(log);
   await ensureImage(engine.dockerHost, probe, log);
   const owned = options.existingCluster === undefined;
   const cluster = owned
     ? await bringUpCluster(
-        { name: options.clusterName ?? topology.name, ...topology.cluster, nodeImage: options.nodeImage ?? topology.cluster.nodeImage },
+        {
+          name: options.clusterName ?? topology.name,
+          ...topology.cluster,
+          nodeImage: options.nodeImage ?? topology.cluster.nodeImage,
+        },
         engine,
         log,
         { images: [probe.ref] },
@@ -51,7 +60,13 @@ export async function deployLab(engine: RunningEngine, topology: Topology, optio
   });
   const unregister = cleanupOnInterrupt(destroy);
   try {
-    await deployTopology(docker, cluster, topology, { probeRef: probe.ref, ...(owned ? { onNodes: [probe.ref] } : {}) }, log);
+    await deployTopology(
+      docker,
+      cluster,
+      topology,
+      { probeRef: probe.ref, ...(owned ? { onNodes: [probe.ref] } : {}) },
+      log,
+    );
   } catch (error) {
     await destroy();
     throw error;

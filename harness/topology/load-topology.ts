@@ -57,7 +57,8 @@ class FieldReader {
   integer(path: Path, min: number, max: number, fallback?: number): number {
     const v = this.value(path);
     if (v === undefined && fallback !== undefined) return fallback;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) this.fail(path, `an integer from ${min} to ${max}`, v);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+      this.fail(path, `an integer from ${min} to ${max}`, v);
     return v;
   }
 
@@ -71,7 +72,8 @@ class FieldReader {
   oneOf<T extends string>(path: Path, choices: readonly T[], fallback: T): T {
     const v = this.value(path);
     if (v === undefined) return fallback;
-    if (typeof v !== 'string' || !(choices as readonly string[]).includes(v)) this.fail(path, `one of ${choices.join(', ')}`, v);
+    if (typeof v !== 'string' || !(choices as readonly string[]).includes(v))
+      this.fail(path, `one of ${choices.join(', ')}`, v);
     return v as T;
   }
 
@@ -90,7 +92,8 @@ class FieldReader {
     const v = this.value(path);
     if (v === undefined && !required) return false;
     if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(path, 'a mapping', v);
-    for (const key of Object.keys(v)) if (!allowed.includes(key)) this.fail([...path, key], `one of the fields ${allowed.join(', ')}`, key);
+    for (const key of Object.keys(v))
+      if (!allowed.includes(key)) this.fail([...path, key], `one of the fields ${allowed.join(', ')}`, key);
     return true;
   }
 }
@@ -110,10 +113,15 @@ function readNetwork(r: FieldReader, i: number): TopologyNetwork {
   // Driver options are free-form: any key, values taken as strings.
   const rawOptions = r.value([...p, 'options']);
   if (rawOptions !== undefined) {
-    if (typeof rawOptions !== 'object' || rawOptions === null || Array.isArray(rawOptions)) r.fail([...p, 'options'], 'a mapping of driver options', rawOptions);
+    if (typeof rawOptions !== 'object' || rawOptions === null || Array.isArray(rawOptions))
+      r.fail([...p, 'options'], 'a mapping of driver options', rawOptions);
     for (const [key, value] of Object.entries(rawOptions)) options[key] = String(value);
   }
-  const subnet = r.optionalString([...p, 'subnet'], /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'an IPv4 subnet in CIDR form, such as 10.10.0.0/24');
+  const subnet = r.optionalString(
+    [...p, 'subnet'],
+    /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/,
+    'an IPv4 subnet in CIDR form, such as 10.10.0.0/24',
+  );
   return {
     name: r.string([...p, 'name'], namePattern, nameExpected),
     driver: r.optionalString([...p, 'driver'], /^[a-zA-Z0-9][a-zA-Z0-9._/:-]*$/, 'a network driver name') ?? 'overlay',
@@ -137,7 +145,8 @@ function readPort(r: FieldReader, p: Path): PublishedPort {
 function readUpdate(r: FieldReader, p: Path): UpdateConfig | undefined {
   if (!r.map(p, ['parallelism', 'delay', 'order'], false)) return undefined;
   const delay = r.optionalString([...p, 'delay'], /^\d+(ms|s|m)$/, 'a duration such as 500ms, 2s or 1m');
-  const parallelism = r.value([...p, 'parallelism']) === undefined ? undefined : r.integer([...p, 'parallelism'], 0, 100);
+  const parallelism =
+    r.value([...p, 'parallelism']) === undefined ? undefined : r.integer([...p, 'parallelism'], 0, 100);
   return {
     ...(parallelism !== undefined ? { parallelism } : {}),
     ...(delay ? { delay } : {}),
@@ -152,7 +161,12 @@ function readService(r: FieldReader, i: number, networks: Set<string>): Topology
   const replicas = replicasRaw === 'global' ? 'global' : r.integer([...p, 'replicas'], 0, 50, 1);
   const serviceNetworks = r.stringList([...p, 'networks']);
   serviceNetworks.forEach((n, j) => {
-    if (!networks.has(n)) r.fail([...p, 'networks', j], `a network declared under networks (${[...networks].join(', ') || 'none declared'})`, n);
+    if (!networks.has(n))
+      r.fail(
+        [...p, 'networks', j],
+        `a network declared under networks (${[...networks].join(', ') || 'none declared'})`,
+        n,
+      );
   });
   const image = r.optionalString([...p, 'image'], /^[a-zA-Z0-9][a-zA-Z0-9._\-/:@]*$/, 'an image reference');
   const update = readUpdate(r, [...p, 'update']);
@@ -214,7 +228,12 @@ export async function loadTopology(file: string): Promise<Topology> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new ConfigError(file, '(file)', 'a readable topology file', (error as NodeJS.ErrnoException).code ?? String(error));
+    throw new ConfigError(
+      file,
+      '(file)',
+      'a readable topology file',
+      (error as NodeJS.ErrnoException).code ?? String(error),
+    );
   }
   return parseTopology(text, file);
 }

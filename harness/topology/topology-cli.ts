@@ -28,9 +28,22 @@ export function registerTopologyCommands(program: Command, log: Logger): void {
       const topology = await loadTopology(file);
       const started = Date.now();
       const nodeImages = [opts.nodeImage ?? topology.cluster.nodeImage];
-      const engine = await startEngine({ choice: parseEngineChoice(opts.engine), name: opts.engineName, suite: opts.suite, nodeImages }, log);
-      const lab = await deployLab(engine, topology, { ...(opts.cluster ? { existingCluster: opts.cluster } : {}), ...(opts.nodeImage ? { nodeImage: opts.nodeImage } : {}) }, log);
-      log.info(`${topology.name} deployed on cluster "${lab.cluster.name}" in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      const engine = await startEngine(
+        { choice: parseEngineChoice(opts.engine), name: opts.engineName, suite: opts.suite, nodeImages },
+        log,
+      );
+      const lab = await deployLab(
+        engine,
+        topology,
+        {
+          ...(opts.cluster ? { existingCluster: opts.cluster } : {}),
+          ...(opts.nodeImage ? { nodeImage: opts.nodeImage } : {}),
+        },
+        log,
+      );
+      log.info(
+        `${topology.name} deployed on cluster "${lab.cluster.name}" in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
       process.stdout.write(`cluster ${lab.cluster.name}\n`);
     });
   program
@@ -41,7 +54,10 @@ export function registerTopologyCommands(program: Command, log: Logger): void {
     .addOption(engineOption())
     .addOption(engineNameOption())
     .action(async (file: string, opts: DeployOpts) => {
-      const [{ loadTopology }, { undeployTopology }] = await Promise.all([import('./load-topology.js'), import('./deploy.js')]);
+      const [{ loadTopology }, { undeployTopology }] = await Promise.all([
+        import('./load-topology.js'),
+        import('./deploy.js'),
+      ]);
       const topology = await loadTopology(file);
       const engine = await attachEngine(parseEngineChoice(opts.engine), opts.engineName, log);
       await undeployTopology(await Cluster.attach(dockerClient(engine.dockerHost), opts.cluster ?? ''), topology, log);

@@ -92,7 +92,8 @@ export function noncentralChiSquareSurvival(x: number, k: number, lambda: number
   let total = 0;
   // Sum outward from the Poisson mode so large λ neither underflows nor loses mass.
   const mode = Math.floor(half);
-  const weight = (j: number) => Math.exp(-half + j * Math.log(half || 1) - logGamma(j + 1)) * (half === 0 && j > 0 ? 0 : 1);
+  const weight = (j: number) =>
+    Math.exp(-half + j * Math.log(half || 1) - logGamma(j + 1)) * (half === 0 && j > 0 ? 0 : 1);
   for (let j = mode; j < mode + 10_000; j++) {
     const w = weight(j);
     total += w * chiSquarePValue(x, k + 2 * j);

@@ -15,16 +15,21 @@ export interface ProbeRequestOptions {
   giveUpAfter: number;
 }
 
-
 export function probeClientArgs(options: ProbeRequestOptions): string[] {
   return [
-    '/probe', 'get', options.target,
-    '-n', String(options.requests),
-    '-c', String(options.concurrency),
-    '--timeout-ms', String(options.timeoutMs),
+    '/probe',
+    'get',
+    options.target,
+    '-n',
+    String(options.requests),
+    '-c',
+    String(options.concurrency),
+    '--timeout-ms',
+    String(options.timeoutMs),
     ...(options.keepalive ? ['--keepalive'] : []),
     ...(options.resolveEach ? ['--resolve-each'] : []),
-    '--give-up-after', String(options.giveUpAfter),
+    '--give-up-after',
+    String(options.giveUpAfter),
   ];
 }
 

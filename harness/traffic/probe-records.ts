@@ -33,7 +33,10 @@ export class ProbeOutputError extends SwarmlabError {
 function isReply(value: unknown): value is ProbeReply {
   if (typeof value !== 'object' || value === null) return false;
   const r = value as Record<string, unknown>;
-  return ['hostname', 'service', 'task', 'slot', 'node'].every((k) => typeof r[k] === 'string') && Array.isArray(r['addresses']);
+  return (
+    ['hostname', 'service', 'task', 'slot', 'node'].every((k) => typeof r[k] === 'string') &&
+    Array.isArray(r['addresses'])
+  );
 }
 
 /** Parses the client's JSON lines; a malformed line is an error that quotes it. */
@@ -48,7 +51,13 @@ export function parseProbeRecords(text: string): ProbeRecord[] {
       throw new ProbeOutputError(index + 1, line, 'not JSON');
     }
     const r = value as Record<string, unknown>;
-    if (typeof r['i'] !== 'number' || typeof r['at'] !== 'number' || typeof r['ok'] !== 'boolean' || typeof r['ms'] !== 'number' || typeof r['to'] !== 'string') {
+    if (
+      typeof r['i'] !== 'number' ||
+      typeof r['at'] !== 'number' ||
+      typeof r['ok'] !== 'boolean' ||
+      typeof r['ms'] !== 'number' ||
+      typeof r['to'] !== 'string'
+    ) {
       throw new ProbeOutputError(index + 1, line, 'missing i, at, ok, ms or to');
     }
     if (r['ok'] && !isReply(r['reply'])) throw new ProbeOutputError(index + 1, line, 'ok without a valid reply');

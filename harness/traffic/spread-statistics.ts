@@ -97,7 +97,10 @@ function nearSynRetransmit(ms: number): boolean {
 }
 
 export function summariseLatency(records: readonly ProbeRecord[]): LatencySummary {
-  const sorted = records.filter((r) => r.ok).map((r) => r.ms).sort((a, b) => a - b);
+  const sorted = records
+    .filter((r) => r.ok)
+    .map((r) => r.ms)
+    .sort((a, b) => a - b);
   return {
     p50: percentile(sorted, 50),
     p90: percentile(sorted, 90),
@@ -113,7 +116,11 @@ export function summariseLatency(records: readonly ProbeRecord[]): LatencySummar
  * actually programmed). The test fails when a replica never answered, when the
  * chi-square p-value falls below alpha, or when any request failed.
  */
-export function judgeSpread(records: readonly ProbeRecord[], expected: ReadonlyMap<string, number>, options: SpreadOptions = defaultSpreadOptions): SpreadVerdict {
+export function judgeSpread(
+  records: readonly ProbeRecord[],
+  expected: ReadonlyMap<string, number>,
+  options: SpreadOptions = defaultSpreadOptions,
+): SpreadVerdict {
   const replicaOf = (r: ProbeRecord) => r.reply?.task.split('.').slice(0, 2).join('.') ?? '';
   const counts = new Map<string, number>([...expected.keys()].map((k) => [k, 0]));
   const errors: Record<string, number> = {};
@@ -133,12 +140,19 @@ export function judgeSpread(records: readonly ProbeRecord[], expected: ReadonlyM
   const df = names.length - 1;
   const statistic = chiSquareStatistic(observed, shares);
   const pValue = df > 0 ? chiSquarePValue(statistic, df) : 1;
-  const requiredRequests = df > 0 ? requiredSampleSize(skewEffectSize(shares, options.skew), df, options.alpha, options.power) : 1;
+  const requiredRequests =
+    df > 0 ? requiredSampleSize(skewEffectSize(shares, options.skew), df, options.alpha, options.power) : 1;
   const silent = [...expected.keys()].filter((n) => (counts.get(n) ?? 0) === 0 && (expected.get(n) ?? 0) > 0).sort();
   const replicas = names.map((replica, i) => {
     const share = answered ? (observed[i] ?? 0) / answered : 0;
     const expectedShare = shares[i] ?? 0;
-    return { replica, count: observed[i] ?? 0, share, expectedShare, deviation: expectedShare ? share / expectedShare - 1 : share > 0 ? Number.POSITIVE_INFINITY : 0 };
+    return {
+      replica,
+      count: observed[i] ?? 0,
+      share,
+      expectedShare,
+      deviation: expectedShare ? share / expectedShare - 1 : share > 0 ? Number.POSITIVE_INFINITY : 0,
+    };
   });
   const failed = Object.values(errors).reduce((a, b) => a + b, 0);
   return {

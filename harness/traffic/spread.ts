@@ -39,7 +39,17 @@ export interface SpreadRequest {
  * 4 in flight, 5 s per request, judged against equal shares at the default alpha.
  */
 export function defaultSpreadRequest(from: string, to: string, requests: number, service?: string): SpreadRequest {
-  return { from, to, ...(service ? { service } : {}), requests, concurrency: 4, keepalive: false, timeoutMs: 5000, statistics: defaultSpreadOptions, expect: 'equal' };
+  return {
+    from,
+    to,
+    ...(service ? { service } : {}),
+    requests,
+    concurrency: 4,
+    keepalive: false,
+    timeoutMs: 5000,
+    statistics: defaultSpreadOptions,
+    expect: 'equal',
+  };
 }
 
 export interface SpreadMeasurement {
@@ -66,11 +76,17 @@ function targetService(to: string): string {
  * goes through a VIP, the IPVS weights programmed in the client node's
  * load-balancer namespace, read at the moment of the test.
  */
-async function expectedShares(swarm: SwarmState, client: TaskContainer, service: string, fromIpvs: boolean): Promise<{ weights: Map<string, number>; from: string }> {
+async function expectedShares(
+  swarm: SwarmState,
+  client: TaskContainer,
+  service: string,
+  fromIpvs: boolean,
+): Promise<{ weights: Map<string, number>; from: string }> {
   // The managers' state, already read, names the running tasks: no exec into the nodes for that.
   const target = swarm.services.find((s) => s.name === service);
   const tasks = target ? swarm.tasks.filter((t) => t.serviceId === target.id && isRunningTask(t)) : [];
-  if (!target || tasks.length === 0) throw new SwarmlabError('spread', `service ${service} has no running task to send traffic to`);
+  if (!target || tasks.length === 0)
+    throw new SwarmlabError('spread', `service ${service} has no running task to send traffic to`);
   const equal = new Map(tasks.map((t) => [taskName(target, t), 1]));
   if (!fromIpvs) return { weights: equal, from: 'equal shares over the running tasks' };
   const model = buildNodeModel(await dumpNode(client.node), swarm);
@@ -98,7 +114,11 @@ export async function measureSpread(cluster: Cluster, request: SpreadRequest, lo
   if (!client) throw new SwarmlabError('spread', `service ${request.from} has no running task to send traffic from`);
   const byAddress = /^\d+\.\d+\.\d+\.\d+/.test(request.to);
   const address = request.to.replace(/:\d+$/, '');
-  const service = request.service ?? (byAddress ? (swarm.services.find((s) => s.vips.some((v) => v.address === address))?.name ?? address) : targetService(request.to));
+  const service =
+    request.service ??
+    (byAddress
+      ? (swarm.services.find((s) => s.vips.some((v) => v.address === address))?.name ?? address)
+      : targetService(request.to));
   const endpointMode = swarm.services.find((s) => s.name === service)?.endpointMode;
   const viaVip = !request.to.startsWith('tasks.') && endpointMode !== 'dnsrr';
   const { weights, from } = await expectedShares(swarm, client, service, viaVip && request.expect === 'ipvs');
@@ -114,7 +134,10 @@ export async function measureSpread(cluster: Cluster, request: SpreadRequest, lo
     giveUpAfter: Math.max(12, request.concurrency * 3),
   };
   const started = Date.now();
-  const records = await log.step(`${request.requests} requests from ${client.taskName} (${client.node.hostname}) to ${request.to}`, () => runProbeClient(client, options));
+  const records = await log.step(
+    `${request.requests} requests from ${client.taskName} (${client.node.hostname}) to ${request.to}`,
+    () => runProbeClient(client, options),
+  );
   const durationMs = Date.now() - started;
   return {
     request,

@@ -17,7 +17,8 @@ describe('the check catalogue', () => {
     const dir = join(repo, 'harness/checks');
     const ids = new Set<string>();
     for (const file of readdirSync(dir).filter((f) => f.endsWith('-checks.ts'))) {
-      for (const m of readFileSync(join(dir, file), 'utf8').matchAll(/'((?:lb|net|ingress|dns)\.[a-z-]+)'/g)) ids.add(m[1] ?? '');
+      for (const m of readFileSync(join(dir, file), 'utf8').matchAll(/'((?:lb|net|ingress|dns)\.[a-z-]+)'/g))
+        ids.add(m[1] ?? '');
     }
     expect(ids.size).toBeGreaterThan(10);
     expect([...ids].filter((id) => !checkInfo(id)).sort()).toEqual([]);
@@ -25,14 +26,19 @@ describe('the check catalogue', () => {
 
   it('lists every check a real capture produces (Docker 26.1.5, web-api with a published port)', () => {
     const fixture = clusterFixture('docker-26.1.5-ingress', ['m1', 'w1', 'w2']);
-    const results = evaluateDataplane({ swarm: fixture.swarm, models: fixture.dumps.map((d) => buildNodeModel(d, fixture.swarm)) });
+    const results = evaluateDataplane({
+      swarm: fixture.swarm,
+      models: fixture.dumps.map((d) => buildNodeModel(d, fixture.swarm)),
+    });
     expect(results.length).toBeGreaterThan(20);
     expect([...new Set(results.map((r) => r.check))].filter((id) => !checkInfo(id))).toEqual([]);
   });
 
   it('has unique ids, and every entry says what it reads, when it passes and what a finding means', () => {
     expect(new Set(checkCatalog.map((c) => c.id)).size).toBe(checkCatalog.length);
-    for (const c of checkCatalog) for (const field of [c.title, c.reads, c.passes, c.finding, c.appliesTo]) expect(field.length).toBeGreaterThan(10);
+    for (const c of checkCatalog)
+      for (const field of [c.title, c.reads, c.passes, c.finding, c.appliesTo])
+        expect(field.length).toBeGreaterThan(10);
   });
 
   it('maps a spread id of any service or mesh port to spread.<service>', () => {

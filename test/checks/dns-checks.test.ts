@@ -21,7 +21,14 @@ describe.each(captures)('DNS checks on a captured $engine web-api', ({ dir }) =>
     if (!backend) throw new Error('fixture has no backend network');
     return {
       swarm,
-      answers: parseResolveOutput(resolveOutput, names).map((a) => ({ ...a, network: backend.name, networkId: backend.id, clientNetworkIds: [backend.id], client: 'web.1', clientNode: 'web-api-w1' })),
+      answers: parseResolveOutput(resolveOutput, names).map((a) => ({
+        ...a,
+        network: backend.name,
+        networkId: backend.id,
+        clientNetworkIds: [backend.id],
+        client: 'web.1',
+        clientNode: 'web-api-w1',
+      })),
     };
   }
 
@@ -47,7 +54,10 @@ describe.each(captures)('DNS checks on a captured $engine web-api', ({ dir }) =>
   });
 
   it('fail with the resolver error when a name does not resolve', () => {
-    const broken = text.replace(/\{"name":"tasks\.web".*\n?/, '{"name":"tasks.web","error":"Name does not resolve","addresses":[]}\n');
+    const broken = text.replace(
+      /\{"name":"tasks\.web".*\n?/,
+      '{"name":"tasks.web","error":"Name does not resolve","addresses":[]}\n',
+    );
     const failed = runDnsChecks(answers(broken).answers, answers(broken).swarm).filter((r) => r.status === 'fail');
     expect(failed.map((r) => [r.check, r.seen])).toEqual([['dns.tasks-name', 'error: Name does not resolve']]);
   });
@@ -63,7 +73,14 @@ describe('DNS checks from a client on two networks', () => {
   const frontNames = ['api', 'tasks.api', 'web', 'tasks.web'];
   const judge = (resolveOutput: string, clientNetworkIds: string[]) =>
     runDnsChecks(
-      parseResolveOutput(resolveOutput, frontNames).map((a) => ({ ...a, network: 'front', networkId: id('front'), clientNetworkIds, client: 'api.1', clientNode: 'web-api-w2' })),
+      parseResolveOutput(resolveOutput, frontNames).map((a) => ({
+        ...a,
+        network: 'front',
+        networkId: id('front'),
+        clientNetworkIds,
+        client: 'api.1',
+        clientNode: 'web-api-w2',
+      })),
       swarm,
     );
   const text = fixtureText(dir, 'api-resolve.txt');
@@ -71,7 +88,9 @@ describe('DNS checks from a client on two networks', () => {
   it('passes when the answer is the VIP or tasks of another network the client shares with the service', () => {
     const results = judge(text, [id('front'), id('back')]);
     expect(results.filter((r) => r.status === 'fail')).toEqual([]);
-    expect(results.find((r) => r.service === 'api')?.expected).toBe('api -> 10.0.1.5 (the VIP alone), or 10.0.2.5 on back (the client is on it too)');
+    expect(results.find((r) => r.service === 'api')?.expected).toBe(
+      'api -> 10.0.1.5 (the VIP alone), or 10.0.2.5 on back (the client is on it too)',
+    );
   });
 
   it('fails on the same answer when the client is on front alone', () => {
@@ -91,7 +110,14 @@ describe('DNS checks on a service without a running task', () => {
   const backend = swarm.networks.find((n) => n.name === 'backend')?.id ?? '';
   const judge = (resolveOutput: string) =>
     runDnsChecks(
-      parseResolveOutput(resolveOutput, names).map((a) => ({ ...a, network: 'backend', networkId: backend, clientNetworkIds: [backend], client: 'web.1', clientNode: 'web-api-w1' })),
+      parseResolveOutput(resolveOutput, names).map((a) => ({
+        ...a,
+        network: 'backend',
+        networkId: backend,
+        clientNetworkIds: [backend],
+        client: 'web.1',
+        clientNode: 'web-api-w1',
+      })),
       swarm,
     );
   const text = fixtureText(dir, 'web-resolve.txt');
@@ -108,8 +134,19 @@ describe('DNS checks on a service without a running task', () => {
 
   it('fails when its VIP still resolves, or the resolver fails otherwise', () => {
     const stale = text.replace(/\{"name":"api",.*\n/, '{"name":"api","addresses":["10.0.1.5"]}\n');
-    expect(judge(stale).filter((r) => r.status === 'fail').map((r) => [r.service, r.seen])).toEqual([['api', '10.0.1.5']]);
-    const timeout = text.replace(/\{"name":"tasks\.api",.*\n/, '{"name":"tasks.api","error":"Name could not be resolved at this time","addresses":[]}\n');
-    expect(judge(timeout).filter((r) => r.status === 'fail').map((r) => r.service)).toEqual(['tasks.api']);
+    expect(
+      judge(stale)
+        .filter((r) => r.status === 'fail')
+        .map((r) => [r.service, r.seen]),
+    ).toEqual([['api', '10.0.1.5']]);
+    const timeout = text.replace(
+      /\{"name":"tasks\.api",.*\n/,
+      '{"name":"tasks.api","error":"Name could not be resolved at this time","addresses":[]}\n',
+    );
+    expect(
+      judge(timeout)
+        .filter((r) => r.status === 'fail')
+        .map((r) => r.service),
+    ).toEqual(['tasks.api']);
   });
 });

@@ -65,7 +65,10 @@ const captures: Capture[] = [
 ];
 
 function evaluate(fixture: ClusterFixture): CheckResult[] {
-  return evaluateDataplane({ swarm: fixture.swarm, models: fixture.dumps.map((d) => buildNodeModel(d, fixture.swarm)) });
+  return evaluateDataplane({
+    swarm: fixture.swarm,
+    models: fixture.dumps.map((d) => buildNodeModel(d, fixture.swarm)),
+  });
 }
 
 const failures = (results: CheckResult[]) => results.filter((r) => r.status === 'fail');
@@ -74,7 +77,10 @@ const failures = (results: CheckResult[]) => results.filter((r) => r.status === 
 function editLb(node: string, edit: (section: string) => string) {
   return (file: string, text: string): string => {
     if (file !== `${node}.node-dump.txt`) return text;
-    return text.replace(/(=== (?:iptables|ipvs) lb_\S+\n)([\s\S]*?)(?==== )/g, (_, header: string, body: string) => header + edit(body));
+    return text.replace(
+      /(=== (?:iptables|ipvs) lb_\S+\n)([\s\S]*?)(?==== )/g,
+      (_, header: string, body: string) => header + edit(body),
+    );
   };
 }
 
@@ -101,49 +107,125 @@ describe.each(captures)('dataplane checks on $engine', (c) => {
     const results = evaluate(clusterFixture(dir, nodes));
     expect(failures(results)).toEqual([]);
     const checks = new Set(results.map((r) => r.check));
-    for (const id of ['lb.state-present', 'lb.fwmark-known', 'lb.mark-rule', 'lb.ipvs-service', 'lb.backends', 'lb.draining', 'lb.pool-overlap', 'lb.unknown-vip', 'net.addresses', 'lb.sysctls']) {
+    for (const id of [
+      'lb.state-present',
+      'lb.fwmark-known',
+      'lb.mark-rule',
+      'lb.ipvs-service',
+      'lb.backends',
+      'lb.draining',
+      'lb.pool-overlap',
+      'lb.unknown-vip',
+      'net.addresses',
+      'lb.sysctls',
+    ]) {
       expect(checks).toContain(id);
     }
     expect(new Set(results.map((r) => r.node))).toEqual(new Set(nodes.map((n) => `web-api-${n}`)));
   });
 
   it('catches a deleted MARK rule', () => {
-    const found = failures(evaluate(clusterFixture(dir, nodes, editLb(last, (s) => s.replace(new RegExp(`^-A INPUT -d ${re(c.api.vip)}/32 .*\n`, 'm'), '')))));
+    const found = failures(
+      evaluate(
+        clusterFixture(
+          dir,
+          nodes,
+          editLb(last, (s) => s.replace(new RegExp(`^-A INPUT -d ${re(c.api.vip)}/32 .*\n`, 'm'), '')),
+        ),
+      ),
+    );
     expect(found.map((f) => [f.check, f.node, f.service])).toEqual([['lb.mark-rule', `web-api-${last}`, 'api']]);
     expect(found[0]?.seen).toBe('no rule');
   });
 
   it('catches an extra real server that is no task (stale)', () => {
     const stale = `${c.subnet}.99`;
-    const found = failures(evaluate(clusterFixture(dir, nodes, editLb(first, (s) => s.replace(apiPool, `$1${ipvsLine(stale)}`)))));
-    expect(found.map((f) => [f.check, f.node, f.service, f.seen])).toEqual([['lb.backends', `web-api-${first}`, 'api', `missing none; stale ${stale}`]]);
+    const found = failures(
+      evaluate(
+        clusterFixture(
+          dir,
+          nodes,
+          editLb(first, (s) => s.replace(apiPool, `$1${ipvsLine(stale)}`)),
+        ),
+      ),
+    );
+    expect(found.map((f) => [f.check, f.node, f.service, f.seen])).toEqual([
+      ['lb.backends', `web-api-${first}`, 'api', `missing none; stale ${stale}`],
+    ]);
   });
 
   it('catches a removed real server (missing)', () => {
     const [, removed] = c.api.tasks;
-    const found = failures(evaluate(clusterFixture(dir, nodes, editLb(first, (s) => s.replace(new RegExp(`^ {2}-> ${re(removed)}:0 .*\n`, 'm'), '')))));
+    const found = failures(
+      evaluate(
+        clusterFixture(
+          dir,
+          nodes,
+          editLb(first, (s) => s.replace(new RegExp(`^ {2}-> ${re(removed)}:0 .*\n`, 'm'), '')),
+        ),
+      ),
+    );
     expect(found.map((f) => [f.check, f.seen])).toEqual([['lb.backends', `missing ${removed}; stale none`]]);
   });
 
   it('catches a real server of another service added to this pool', () => {
-    const found = failures(evaluate(clusterFixture(dir, nodes, editLb(first, (s) => s.replace(apiPool, `$1${ipvsLine(c.web.task)}`)))));
+    const found = failures(
+      evaluate(
+        clusterFixture(
+          dir,
+          nodes,
+          editLb(first, (s) => s.replace(apiPool, `$1${ipvsLine(c.web.task)}`)),
+        ),
+      ),
+    );
     expect(found.map((f) => f.check).sort()).toEqual(['lb.backends', 'lb.pool-overlap']);
-    expect(found.find((f) => f.check === 'lb.pool-overlap')?.seen).toBe(`${c.web.task} in FWM ${[c.api.fwmark, c.web.fwmark].sort().join(' and ')}`);
+    expect(found.find((f) => f.check === 'lb.pool-overlap')?.seen).toBe(
+      `${c.web.task} in FWM ${[c.api.fwmark, c.web.fwmark].sort().join(' and ')}`,
+    );
   });
 
   it('catches a weight left at 0 for a running task', () => {
     const [, drained] = c.api.tasks;
-    const found = failures(evaluate(clusterFixture(dir, nodes, editLb(first, (s) => s.replace(new RegExp(`(-> ${re(drained)}:0\\s+Masq\\s+)1`), '$10')))));
+    const found = failures(
+      evaluate(
+        clusterFixture(
+          dir,
+          nodes,
+          editLb(first, (s) => s.replace(new RegExp(`(-> ${re(drained)}:0\\s+Masq\\s+)1`), '$10')),
+        ),
+      ),
+    );
     expect(found.map((f) => f.check).sort()).toEqual(['lb.backends', 'lb.draining']);
   });
 
   it('catches a MARK rule whose mark differs from the fwmark', () => {
-    const found = failures(evaluate(clusterFixture(dir, nodes, editLb(last, (s) => s.replace(new RegExp(`(-d ${re(c.api.vip)}/32 -j MARK --set-xmark )0x\\w+`), '$10x1ff')))));
+    const found = failures(
+      evaluate(
+        clusterFixture(
+          dir,
+          nodes,
+          editLb(last, (s) => s.replace(new RegExp(`(-d ${re(c.api.vip)}/32 -j MARK --set-xmark )0x\\w+`), '$10x1ff')),
+        ),
+      ),
+    );
     expect(found.map((f) => [f.check, f.node])).toEqual([['lb.mark-rule', `web-api-${last}`]]);
   });
 
   it('catches a MARK rule for an address that is no VIP', () => {
-    const found = failures(evaluate(clusterFixture(dir, nodes, editLb(last, (s) => s.replace(/(\*mangle\n(?::.*\n)*)/, `$1-A INPUT -d ${c.subnet}.200/32 -j MARK --set-xmark 0x120/0xffffffff\n`)))));
+    const found = failures(
+      evaluate(
+        clusterFixture(
+          dir,
+          nodes,
+          editLb(last, (s) =>
+            s.replace(
+              /(\*mangle\n(?::.*\n)*)/,
+              `$1-A INPUT -d ${c.subnet}.200/32 -j MARK --set-xmark 0x120/0xffffffff\n`,
+            ),
+          ),
+        ),
+      ),
+    );
     expect(found.map((f) => f.check)).toEqual(['lb.unknown-vip']);
   });
 });
@@ -166,17 +248,29 @@ describe('dataplane checks on services without a running task', () => {
   });
 
   it('catches a MARK rule left behind for the VIP of a service with no running task', () => {
-    const edit = editLb('w1', (section) => section.replace(/(\*mangle\n(?::.*\n)*)/, '$1-A INPUT -d 10.0.1.10/32 -j MARK --set-xmark 0x102/0xffffffff\n'));
+    const edit = editLb('w1', (section) =>
+      section.replace(/(\*mangle\n(?::.*\n)*)/, '$1-A INPUT -d 10.0.1.10/32 -j MARK --set-xmark 0x102/0xffffffff\n'),
+    );
     const found = failures(evaluate(clusterFixture('docker-26.1.5-rejected-task', ['m1', 'w1', 'w2'], edit)));
-    expect(found.map((f) => [f.check, f.node, f.service, f.expected])).toEqual([['lb.mark-rule', 'web-api-w1', 'broken', 'no MARK rule for 10.0.1.10: none of its tasks runs on backend']]);
+    expect(found.map((f) => [f.check, f.node, f.service, f.expected])).toEqual([
+      ['lb.mark-rule', 'web-api-w1', 'broken', 'no MARK rule for 10.0.1.10: none of its tasks runs on backend'],
+    ]);
   });
 
   it('pass after api was scaled to 0, with the lingering lb_ files of m1 and w2 left out', () => {
     const fixture = clusterFixture('docker-26.1.5-scaled-to-zero', ['m1', 'w1', 'w2']);
     const lb = (node: number) => fixture.dumps[node]?.namespaces.find((ns) => ns.kind === 'lb');
-    expect([0, 1, 2].map((n) => [lb(n)?.name, lb(n)?.entered])).toEqual([['lb_zp4175pfw', false], ['lb_zp4175pfw', true], ['lb_zp4175pfw', false]]);
+    expect([0, 1, 2].map((n) => [lb(n)?.name, lb(n)?.entered])).toEqual([
+      ['lb_zp4175pfw', false],
+      ['lb_zp4175pfw', true],
+      ['lb_zp4175pfw', false],
+    ]);
     const models = fixture.dumps.map((d) => buildNodeModel(d, fixture.swarm));
-    expect(models.map((m) => m.all.map((s) => s.namespace))).toEqual([['ingress_sbox'], ['ingress_sbox', 'lb_zp4175pfw'], ['ingress_sbox']]);
+    expect(models.map((m) => m.all.map((s) => s.namespace))).toEqual([
+      ['ingress_sbox'],
+      ['ingress_sbox', 'lb_zp4175pfw'],
+      ['ingress_sbox'],
+    ]);
     const results = evaluate(fixture);
     expect(failures(results)).toEqual([]);
     expect(results.filter((r) => r.node === 'web-api-w1' && r.service).map((r) => [r.check, r.service])).toEqual([
@@ -194,8 +288,12 @@ describe('dataplane checks on services without a running task', () => {
     // w1 as it was seen with api running (rejected-task capture, same network), judged against the state after scale 0.
     const before = clusterFixture('docker-26.1.5-rejected-task', ['w1']);
     const after = clusterFixture('docker-26.1.5-scaled-to-zero', []);
-    const found = failures(evaluateDataplane({ swarm: after.swarm, models: [buildNodeModel(before.dumps[0]!, after.swarm)] }));
-    expect(found.map((f) => [f.check, f.service, f.seen])).toEqual([['lb.backends', 'api', 'missing none; stale 10.0.1.6, 10.0.1.7']]);
+    const found = failures(
+      evaluateDataplane({ swarm: after.swarm, models: [buildNodeModel(before.dumps[0]!, after.swarm)] }),
+    );
+    expect(found.map((f) => [f.check, f.service, f.seen])).toEqual([
+      ['lb.backends', 'api', 'missing none; stale 10.0.1.6, 10.0.1.7'],
+    ]);
   });
 });
 
@@ -212,17 +310,24 @@ describe('dataplane checks on a captured multi-network deployment (Docker 20.10.
     expect(back?.locations).toEqual([]);
     const results = evaluate(fixture);
     expect(failures(results)).toEqual([]);
-    expect(results.filter((r) => r.check === 'lb.state-present' && r.node === 'web-api-m1').map((r) => r.network)).toEqual(['front']);
+    expect(
+      results.filter((r) => r.check === 'lb.state-present' && r.node === 'web-api-m1').map((r) => r.network),
+    ).toEqual(['front']);
   });
 
   it('keeps one VIP and one pool per network for api', () => {
-    const pools = models.flatMap((m) => m.networks.flatMap((n) => n.services.filter((s) => s.service === 'api' && n.locations.length > 0).map((s) => `${n.network} ${s.vip}`)));
+    const pools = models.flatMap((m) =>
+      m.networks.flatMap((n) =>
+        n.services.filter((s) => s.service === 'api' && n.locations.length > 0).map((s) => `${n.network} ${s.vip}`),
+      ),
+    );
     expect(new Set(pools)).toEqual(new Set(['front 10.0.1.5', 'back 10.0.2.5']));
   });
 });
 
 describe('lb.sysctls by engine version', () => {
-  const sysctlResults = (dir: string) => evaluate(clusterFixture(dir, ['m1', 'w1', 'w2'])).filter((r) => r.check === 'lb.sysctls');
+  const sysctlResults = (dir: string) =>
+    evaluate(clusterFixture(dir, ['m1', 'w1', 'w2'])).filter((r) => r.check === 'lb.sysctls');
 
   it('skips on Docker 20.10.5, which leaves the kernel defaults in lb namespaces (the tuning came in 20.10.17)', () => {
     const results = sysctlResults('docker-20.10.5-web-api');

@@ -19,7 +19,10 @@ describe('cluster spec', () => {
     [{ managers: 0 }, 'managers: expected an integer of at least 1 (a Swarm needs a manager), got 0'],
     [{ workers: -1 }, 'workers: expected an integer of 0 or more, got -1'],
     [{ managers: 5, workers: 5 }, 'managers + workers: expected at most 9 nodes in all, got 10'],
-    [{ name: 'Lab_1' }, 'name: expected a lower-case name of 1-24 letters, digits and dashes, starting with a letter, got "Lab_1"'],
+    [
+      { name: 'Lab_1' },
+      'name: expected a lower-case name of 1-24 letters, digits and dashes, starting with a letter, got "Lab_1"',
+    ],
     [{ nodeImage: 'bad image' }, 'nodeImage: expected a Debian suite name or an image reference, got "bad image"'],
   ])('rejects %j', (change, message) => {
     expect(() => validateClusterSpec({ ...valid, ...change })).toThrow(ConfigError);

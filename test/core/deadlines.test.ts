@@ -23,7 +23,9 @@ describe('deadlines', () => {
     }
   });
   it('reject a scale that is not a number from 0.1 to 100, naming where it came from', () => {
-    expect(() => parseTimeoutScale('fast', '--timeout-scale')).toThrow('--timeout-scale: timeout scale: expected a number from 0.1 to 100, got "fast"');
+    expect(() => parseTimeoutScale('fast', '--timeout-scale')).toThrow(
+      '--timeout-scale: timeout scale: expected a number from 0.1 to 100, got "fast"',
+    );
     expect(() => parseTimeoutScale('0', 'SWARMLAB_TIMEOUT_SCALE')).toThrow(/SWARMLAB_TIMEOUT_SCALE/);
   });
 });

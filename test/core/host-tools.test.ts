@@ -4,7 +4,13 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../../harness/core/log.js';
-import { MissingHostToolsError, installHostTools, missingHostTools, parseAptLockMessage, type HostTool } from '../../harness/core/host-tools.js';
+import {
+  MissingHostToolsError,
+  installHostTools,
+  missingHostTools,
+  parseAptLockMessage,
+  type HostTool,
+} from '../../harness/core/host-tools.js';
 
 // A fake apt-get that behaves as apt does about its lock: a second instance
 // started while another holds the lock fails at once with apt's own message
@@ -36,7 +42,9 @@ const log = createLogger('test');
 
 /** Another apt holding the lock (and saying so in the file the shim reads the holder's pid from). */
 function holdLock(dir: string, seconds: number): ChildProcess {
-  return spawn('sh', ['-c', `exec 9>"${dir}/lock"; flock 9; echo $$ > "${dir}/holder"; exec sleep ${seconds}`], { stdio: 'ignore' });
+  return spawn('sh', ['-c', `exec 9>"${dir}/lock"; flock 9; echo $$ > "${dir}/holder"; exec sleep ${seconds}`], {
+    stdio: 'ignore',
+  });
 }
 
 describe('host-tool preflight', () => {
@@ -52,9 +60,17 @@ describe('host-tool preflight', () => {
       await writeFile(join(dir, present), '#!/bin/sh\n');
       await chmod(join(dir, present), 0o755);
     }
-    const provides = { 'qemu-system-x86': ['qemu-system-x86_64'], debootstrap: ['debootstrap'], 'musl-tools': ['musl-gcc'], 'docker.io': ['dockerd', 'docker'] };
+    const provides = {
+      'qemu-system-x86': ['qemu-system-x86_64'],
+      debootstrap: ['debootstrap'],
+      'musl-tools': ['musl-gcc'],
+      'docker.io': ['dockerd', 'docker'],
+    };
     for (const [pkg, commands] of Object.entries(provides)) {
-      await writeFile(join(dir, `provides-${pkg}`), commands.map((c) => `printf '#!/bin/sh\\n' > "$SHIM_DIR/${c}"; chmod +x "$SHIM_DIR/${c}"`).join('\n'));
+      await writeFile(
+        join(dir, `provides-${pkg}`),
+        commands.map((c) => `printf '#!/bin/sh\\n' > "$SHIM_DIR/${c}"; chmod +x "$SHIM_DIR/${c}"`).join('\n'),
+      );
     }
   });
   afterEach(async () => {
@@ -83,7 +99,10 @@ describe('host-tool preflight', () => {
       spy.mockRestore();
     }
     const calls = (await readFile(join(dir, 'calls'), 'utf8')).trim().split('\n');
-    expect(calls).toEqual(['update -qq', 'install -y -qq --no-install-recommends debootstrap docker.io musl-tools qemu-system-x86']);
+    expect(calls).toEqual([
+      'update -qq',
+      'install -y -qq --no-install-recommends debootstrap docker.io musl-tools qemu-system-x86',
+    ]);
     expect(lines.join('')).toMatch(/waiting for .*lock, held by process \d+ \(apt-get\)/);
     expect(await missingHostTools(tools, { path: dir })).toEqual([]);
   });
@@ -91,7 +110,9 @@ describe('host-tool preflight', () => {
   it('gives up on a lock held past its deadline, saying who holds it', async () => {
     holder = holdLock(dir, 30);
     await new Promise((r) => setTimeout(r, 200));
-    await expect(installHostTools(tools, log, { path: dir, mayInstall: true, lockPollMs: 100, lockTimeoutMs: 600 })).rejects.toThrow(
+    await expect(
+      installHostTools(tools, log, { path: dir, mayInstall: true, lockPollMs: 100, lockTimeoutMs: 600 }),
+    ).rejects.toThrow(
       /timed out after 1 s waiting for apt's lock to be free for apt-get update; last seen: .*lock, held by process \d+ \(apt-get\)/,
     );
   });
@@ -100,7 +121,9 @@ describe('host-tool preflight', () => {
     const attempt = installHostTools(tools, log, { path: dir, mayInstall: false });
     await expect(attempt).rejects.toBeInstanceOf(MissingHostToolsError);
     await expect(attempt).rejects.toThrow(
-      'missing host programs: qemu-system-x86_64, debootstrap, musl-gcc, dockerd (swarmlab installs them only when run as root); install them with: apt-get update && apt-get install -y --no-install-recommends debootstrap docker.io musl-tools qemu-system-x86',
+      'missing host programs: qemu-system-x86_64, debootstrap, musl-gcc, dockerd (swarmlab installs them ' +
+        'only when run as root); install them with: apt-get update && apt-get install -y ' +
+        '--no-install-recommends debootstrap docker.io musl-tools qemu-system-x86',
     );
     await expect(readFile(join(dir, 'calls'), 'utf8')).rejects.toThrow();
   });
@@ -108,10 +131,22 @@ describe('host-tool preflight', () => {
 
 describe('parseAptLockMessage', () => {
   it.each([
-    ['E: Could not get lock /var/lib/apt/lists/lock. It is held by process 3093 (apt-get)', { lock: '/var/lib/apt/lists/lock', holder: 'process 3093 (apt-get)' }],
-    ['E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 812 (unattended-upgr)', { lock: '/var/lib/dpkg/lock-frontend', holder: 'process 812 (unattended-upgr)' }],
-    ['E: Could not get lock /var/lib/dpkg/lock - open (11: Resource temporarily unavailable)', { lock: '/var/lib/dpkg/lock' }],
-    ['E: Unable to acquire the dpkg frontend lock (/var/lib/dpkg/lock-frontend), is another process using it?', { lock: 'the dpkg frontend lock' }],
+    [
+      'E: Could not get lock /var/lib/apt/lists/lock. It is held by process 3093 (apt-get)',
+      { lock: '/var/lib/apt/lists/lock', holder: 'process 3093 (apt-get)' },
+    ],
+    [
+      'E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 812 (unattended-upgr)',
+      { lock: '/var/lib/dpkg/lock-frontend', holder: 'process 812 (unattended-upgr)' },
+    ],
+    [
+      'E: Could not get lock /var/lib/dpkg/lock - open (11: Resource temporarily unavailable)',
+      { lock: '/var/lib/dpkg/lock' },
+    ],
+    [
+      'E: Unable to acquire the dpkg frontend lock (/var/lib/dpkg/lock-frontend), is another process using it?',
+      { lock: 'the dpkg frontend lock' },
+    ],
   ])('reads %j', (output, expected) => {
     expect(parseAptLockMessage(output)).toEqual(expected);
   });

@@ -14,6 +14,9 @@ describe('demuxDockerStream', () => {
     expect(demuxDockerStream(buffer)).toEqual({ stdout: 'ab\n', stderr: 'err' });
   });
   it('ignores a truncated trailing header', () => {
-    expect(demuxDockerStream(Buffer.concat([frame(1, 'x'), Buffer.from([1, 0, 0])]))).toEqual({ stdout: 'x', stderr: '' });
+    expect(demuxDockerStream(Buffer.concat([frame(1, 'x'), Buffer.from([1, 0, 0])]))).toEqual({
+      stdout: 'x',
+      stderr: '',
+    });
   });
 });

@@ -2,17 +2,31 @@ import { chooseAutoEngine, parseEngineChoice } from '../../harness/engine/select
 import { ConfigError } from '../../harness/core/errors.js';
 import { debianSuite } from '../../harness/images/debian-suites.js';
 
-const base = { vmRunning: false, localReachable: { ok: true, reason: 'answers' }, localIpvs: true, localKernel: '6.1.0', dockerHost: 'unix:///var/run/docker.sock', vmName: 'default' };
+const base = {
+  vmRunning: false,
+  localReachable: { ok: true, reason: 'answers' },
+  localIpvs: true,
+  localKernel: '6.1.0',
+  dockerHost: 'unix:///var/run/docker.sock',
+  vmName: 'default',
+};
 
 describe('auto engine choice', () => {
   it('reuses a running VM before probing anything else', () => {
-    expect(chooseAutoEngine({ ...base, vmRunning: true })).toEqual({ kind: 'vm', why: 'using the running VM engine "default"' });
+    expect(chooseAutoEngine({ ...base, vmRunning: true })).toEqual({
+      kind: 'vm',
+      why: 'using the running VM engine "default"',
+    });
   });
   it('takes the local engine when it answers and has IPVS', () => {
     expect(chooseAutoEngine(base).kind).toBe('local');
   });
   it('falls back to the VM when the local engine does not answer, and says why', () => {
-    const choice = chooseAutoEngine({ ...base, localReachable: { ok: false, reason: 'no Docker engine answers at unix:///var/run/docker.sock' }, localIpvs: undefined });
+    const choice = chooseAutoEngine({
+      ...base,
+      localReachable: { ok: false, reason: 'no Docker engine answers at unix:///var/run/docker.sock' },
+      localIpvs: undefined,
+    });
     expect(choice.kind).toBe('vm');
     expect(choice.why).toContain('no Docker engine answers');
   });
@@ -35,6 +49,8 @@ describe('engine configuration', () => {
     expect(debianSuite('sid').extraPackages).toContain('docker-cli');
   });
   it('rejects an unknown suite naming the valid ones', () => {
-    expect(() => debianSuite('buster')).toThrow('--suite: suite: expected one of bullseye, bookworm, trixie, sid, got "buster"');
+    expect(() => debianSuite('buster')).toThrow(
+      '--suite: suite: expected one of bullseye, bookworm, trixie, sid, got "buster"',
+    );
   });
 });

@@ -27,9 +27,15 @@ describe('iptables-save', () => {
   });
 
   it('reports a malformed line with its number and text instead of crashing', () => {
-    expect(() => parseIptablesSave('*mangle\n-A INPUT -j MARK --set-xmark 0x1/0xffffffff\nbogus line\n', 'test')).toThrow(ParseError);
-    expect(() => parseIptablesSave('*mangle\nbogus line\n', 'test')).toThrow('test, line 2: expected a table (*name), chain (:NAME), rule (-A) or COMMIT: "bogus line"');
-    expect(() => parseIptablesSave('*mangle\n-A INPUT -d 1.2.3.4/32 -j MARK\n', 'test')).toThrow('MARK rule without a readable');
+    expect(() =>
+      parseIptablesSave('*mangle\n-A INPUT -j MARK --set-xmark 0x1/0xffffffff\nbogus line\n', 'test'),
+    ).toThrow(ParseError);
+    expect(() => parseIptablesSave('*mangle\nbogus line\n', 'test')).toThrow(
+      'test, line 2: expected a table (*name), chain (:NAME), rule (-A) or COMMIT: "bogus line"',
+    );
+    expect(() => parseIptablesSave('*mangle\n-A INPUT -d 1.2.3.4/32 -j MARK\n', 'test')).toThrow(
+      'MARK rule without a readable',
+    );
   });
 });
 

@@ -17,8 +17,13 @@ describe('--test filters', () => {
     expect(selected(parseTestFilter(['!spread']), 'lb.backends')).toBe(true);
   });
   it('keeps filtered-out outcomes visible as skipped', () => {
-    const outcomes: Outcome[] = [{ stage: 'dataplane', check: 'lb.sysctls', subject: 'n1', status: 'fail', message: 'x' }];
-    expect(applyFilter(parseTestFilter(['!sysctls']), outcomes)[0]).toMatchObject({ status: 'skip', message: 'not selected by --test' });
+    const outcomes: Outcome[] = [
+      { stage: 'dataplane', check: 'lb.sysctls', subject: 'n1', status: 'fail', message: 'x' },
+    ];
+    expect(applyFilter(parseTestFilter(['!sysctls']), outcomes)[0]).toMatchObject({
+      status: 'skip',
+      message: 'not selected by --test',
+    });
   });
   it('rejects an invalid regex naming the flag', () => {
     expect(() => parseTestFilter(['lb.('])).toThrow(ConfigError);

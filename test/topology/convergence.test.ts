@@ -15,7 +15,12 @@ describe('deploy convergence', () => {
     webApi = await loadTopology('topologies/web-api.yaml');
   });
 
-  it.each(['docker-26.1.5-mixed-web-api', 'docker-28.5.2-web-api', 'docker-20.10.5-web-api', 'docker-26.1.5-rejected-task'])('sees the web-api of %s as converged', (dir) => {
+  it.each([
+    'docker-26.1.5-mixed-web-api',
+    'docker-28.5.2-web-api',
+    'docker-20.10.5-web-api',
+    'docker-26.1.5-rejected-task',
+  ])('sees the web-api of %s as converged', (dir) => {
     const { swarm } = clusterFixture(dir, []);
     expect(pendingServices(swarm, webApi, swarm.nodes.length)).toEqual([]);
   });
@@ -29,15 +34,22 @@ describe('deploy convergence', () => {
 
   it('expects a global service without constraints on every node', () => {
     const { swarm } = clusterFixture('docker-26.1.5-mixed-web-api', []);
-    expect(pendingServices(swarm, withReplicas(webApi, 'web', 'global'), 3)).toEqual([expect.stringMatching(/^web 1\/3 \[web\.\S+@mixed-\w+: running\]$/)]);
+    expect(pendingServices(swarm, withReplicas(webApi, 'web', 'global'), 3)).toEqual([
+      expect.stringMatching(/^web 1\/3 \[web\.\S+@mixed-\w+: running\]$/),
+    ]);
   });
 
   it('says why a task failed: every task of broken was rejected for want of its image', () => {
     const { swarm } = clusterFixture('docker-26.1.5-rejected-task', []);
-    const withBroken: Topology = { ...webApi, services: [...webApi.services, { ...webApi.services[0]!, name: 'broken', image: 'swarmlab/missing:none' }] };
+    const withBroken: Topology = {
+      ...webApi,
+      services: [...webApi.services, { ...webApi.services[0]!, name: 'broken', image: 'swarmlab/missing:none' }],
+    };
     const [pending, ...rest] = pendingServices(swarm, withBroken, 3);
     expect(rest).toEqual([]);
-    expect(pending).toMatch(/^broken 0\/1 \[broken\.1@web-api-(m1|w2): rejected \(No such image: swarmlab\/missing:none\);/);
+    expect(pending).toMatch(
+      /^broken 0\/1 \[broken\.1@web-api-(m1|w2): rejected \(No such image: swarmlab\/missing:none\);/,
+    );
   });
 
   it('reports a service the managers do not know', () => {

@@ -21,24 +21,63 @@ describe('topology files', () => {
   it('reads web-api as the classic case with defaults filled in', async () => {
     const t = await loadTopology('topologies/web-api.yaml');
     expect(t.cluster).toEqual({ managers: 1, workers: 2, nodeImage: 'trixie' });
-    expect(t.networks).toEqual([{ name: 'backend', driver: 'overlay', attachable: true, encrypted: false, options: {} }]);
-    expect(t.services.map((s) => [s.name, s.replicas, s.endpointMode])).toEqual([['web', 1, 'vip'], ['api', 2, 'vip']]);
+    expect(t.networks).toEqual([
+      { name: 'backend', driver: 'overlay', attachable: true, encrypted: false, options: {} },
+    ]);
+    expect(t.services.map((s) => [s.name, s.replicas, s.endpointMode])).toEqual([
+      ['web', 1, 'vip'],
+      ['api', 2, 'vip'],
+    ]);
   });
 
   it('passes a third-party driver and its options through', () => {
-    const t = parseTopology(minimal.replace('  - name: backend', '  - name: backend\n    driver: weaveworks/net-plugin:latest\n    options: { mtu: 1400 }'), 'x.yaml');
+    const t = parseTopology(
+      minimal.replace(
+        '  - name: backend',
+        '  - name: backend\n    driver: weaveworks/net-plugin:latest\n    options: { mtu: 1400 }',
+      ),
+      'x.yaml',
+    );
     expect(t.networks[0]).toMatchObject({ driver: 'weaveworks/net-plugin:latest', options: { mtu: '1400' } });
   });
 
   it.each([
-    ['a replica count that is not a number', minimal.replace('replicas: 2', 'replicas: two'), 'x.yaml:6: services[0].replicas: expected an integer from 0 to 50, got "two"'],
-    ['an unknown endpoint mode', minimal.replace('replicas: 2', 'replicas: 2\n    endpointMode: round-robin'), 'x.yaml:7: services[0].endpointMode: expected one of vip, dnsrr, got "round-robin"'],
-    ['a network that is not declared', minimal.replace('networks: [backend]', 'networks: [frontend]'), 'x.yaml:7: services[0].networks[0]: expected a network declared under networks (backend), got "frontend"'],
-    ['a misspelt field', minimal.replace('replicas: 2', 'replica: 2'), 'x.yaml:6: services[0].replica: expected one of the fields name, image, replicas'],
-    ['a port out of range', minimal.replace('replicas: 2', 'replicas: 2\n    ports:\n      - { target: 80, published: 70000 }'), 'x.yaml:8: services[0].ports[0].published: expected an integer from 1 to 65535, got 70000'],
-    ['a bad subnet', minimal.replace('  - name: backend', '  - name: backend\n    subnet: 10.0.0.0'), 'x.yaml:4: networks[0].subnet: expected an IPv4 subnet in CIDR form'],
+    [
+      'a replica count that is not a number',
+      minimal.replace('replicas: 2', 'replicas: two'),
+      'x.yaml:6: services[0].replicas: expected an integer from 0 to 50, got "two"',
+    ],
+    [
+      'an unknown endpoint mode',
+      minimal.replace('replicas: 2', 'replicas: 2\n    endpointMode: round-robin'),
+      'x.yaml:7: services[0].endpointMode: expected one of vip, dnsrr, got "round-robin"',
+    ],
+    [
+      'a network that is not declared',
+      minimal.replace('networks: [backend]', 'networks: [frontend]'),
+      'x.yaml:7: services[0].networks[0]: expected a network declared under networks (backend), got "frontend"',
+    ],
+    [
+      'a misspelt field',
+      minimal.replace('replicas: 2', 'replica: 2'),
+      'x.yaml:6: services[0].replica: expected one of the fields name, image, replicas',
+    ],
+    [
+      'a port out of range',
+      minimal.replace('replicas: 2', 'replicas: 2\n    ports:\n      - { target: 80, published: 70000 }'),
+      'x.yaml:8: services[0].ports[0].published: expected an integer from 1 to 65535, got 70000',
+    ],
+    [
+      'a bad subnet',
+      minimal.replace('  - name: backend', '  - name: backend\n    subnet: 10.0.0.0'),
+      'x.yaml:4: networks[0].subnet: expected an IPv4 subnet in CIDR form',
+    ],
     ['no services', 'name: t\nnetworks:\n  - name: backend\n', 'x.yaml:1: services: expected a non-empty list'],
-    ['a duplicate service', `${minimal}  - name: api\n    networks: [backend]\n`, 'x.yaml:8: services[1].name: expected a service name used once, got "api"'],
+    [
+      'a duplicate service',
+      `${minimal}  - name: api\n    networks: [backend]\n`,
+      'x.yaml:8: services[1].name: expected a service name used once, got "api"',
+    ],
     ['broken YAML', 'name: [unclosed', 'x.yaml:1: (yaml): expected valid YAML'],
   ])('rejects %s, naming file, line and field', (_, text, message) => {
     expect(() => parseTopology(text, 'x.yaml')).toThrow(ConfigError);
@@ -46,6 +85,8 @@ describe('topology files', () => {
   });
 
   it('names a missing file', async () => {
-    await expect(loadTopology('topologies/nope.yaml')).rejects.toThrow('topologies/nope.yaml: (file): expected a readable topology file, got "ENOENT"');
+    await expect(loadTopology('topologies/nope.yaml')).rejects.toThrow(
+      'topologies/nope.yaml: (file): expected a readable topology file, got "ENOENT"',
+    );
   });
 });

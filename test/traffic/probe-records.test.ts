@@ -11,7 +11,9 @@ describe('probe client records', () => {
     const records = parseProbeRecords(fixtureText(dir, 'web-get-api.txt'));
     expect(records).toHaveLength(20);
     expect(records.every((r) => r.ok && r.to === '10.0.1.5')).toBe(true);
-    expect(new Set(records.map((r) => r.reply?.task.split('.').slice(0, 2).join('.')))).toEqual(new Set(['api.1', 'api.2']));
+    expect(new Set(records.map((r) => r.reply?.task.split('.').slice(0, 2).join('.')))).toEqual(
+      new Set(['api.1', 'api.2']),
+    );
     expect(records.map((r) => r.i).sort((a, b) => a - b)).toEqual([...Array(20).keys()]);
   });
 

@@ -1,5 +1,18 @@
-import { chiSquareCdf, chiSquareCritical, chiSquarePValue, lowerGammaP, noncentralChiSquareSurvival } from '../../harness/traffic/chi-square.js';
-import { chiSquarePower, chiSquareStatistic, judgeSpread, percentile, requiredSampleSize, skewEffectSize } from '../../harness/traffic/spread-statistics.js';
+import {
+  chiSquareCdf,
+  chiSquareCritical,
+  chiSquarePValue,
+  lowerGammaP,
+  noncentralChiSquareSurvival,
+} from '../../harness/traffic/chi-square.js';
+import {
+  chiSquarePower,
+  chiSquareStatistic,
+  judgeSpread,
+  percentile,
+  requiredSampleSize,
+  skewEffectSize,
+} from '../../harness/traffic/spread-statistics.js';
 import type { ProbeRecord } from '../../harness/traffic/probe-records.js';
 
 describe('chi-square p-values against published critical values', () => {
@@ -55,11 +68,23 @@ describe('judging a spread', () => {
     let i = 0;
     const out: ProbeRecord[] = [];
     for (const [task, n] of Object.entries(counts)) {
-      for (let k = 0; k < n; k++) out.push({ i, at: 2 * i++, ok: true, ms: 2 + (k % 5), to: '10.0.1.5', reply: { hostname: 'h', service: 'api', task: `${task}.abc`, slot: '1', node: 'n', addresses: [] } });
+      for (let k = 0; k < n; k++)
+        out.push({
+          i,
+          at: 2 * i++,
+          ok: true,
+          ms: 2 + (k % 5),
+          to: '10.0.1.5',
+          reply: { hostname: 'h', service: 'api', task: `${task}.abc`, slot: '1', node: 'n', addresses: [] },
+        });
     }
     return [...out, ...extra.map((e) => ({ i, at: 2 * i++, ok: false, ms: 5000, to: '10.0.1.5', ...e }))];
   };
-  const equal = new Map([['api.1', 1], ['api.2', 1], ['api.3', 1]]);
+  const equal = new Map([
+    ['api.1', 1],
+    ['api.2', 1],
+    ['api.3', 1],
+  ]);
 
   it('passes an exact round robin (the 200/200/200 of 600 requests)', () => {
     const verdict = judgeSpread(records({ 'api.1': 200, 'api.2': 200, 'api.3': 200 }), equal);
@@ -75,14 +100,21 @@ describe('judging a spread', () => {
   });
 
   it('judges against the programmed weights when they differ', () => {
-    const weighted = new Map([['api.1', 3], ['api.2', 1], ['api.3', 1]]);
+    const weighted = new Map([
+      ['api.1', 3],
+      ['api.2', 1],
+      ['api.3', 1],
+    ]);
     expect(judgeSpread(records({ 'api.1': 360, 'api.2': 120, 'api.3': 120 }), weighted).pass).toBe(true);
   });
 
   it('fails on a replica that never answered, and on errors', () => {
     const silent = judgeSpread(records({ 'api.1': 300, 'api.2': 300 }), equal);
     expect(silent).toMatchObject({ pass: false, silent: ['api.3'] });
-    const errors = judgeSpread(records({ 'api.1': 100, 'api.2': 100, 'api.3': 100 }, [{ error: 'connect: timeout' }]), equal);
+    const errors = judgeSpread(
+      records({ 'api.1': 100, 'api.2': 100, 'api.3': 100 }, [{ error: 'connect: timeout' }]),
+      equal,
+    );
     expect(errors).toMatchObject({ pass: false, errors: { connect: 1 } });
   });
 

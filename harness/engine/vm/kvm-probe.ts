@@ -19,15 +19,42 @@ export interface Acceleration {
  * means software emulation, which is slower but correct.
  */
 export async function chooseAcceleration(kernel: string): Promise<Acceleration> {
-  if (!existsSync('/dev/kvm')) return { accel: 'tcg', why: 'no /dev/kvm: the VM runs under software emulation (slower, still correct)' };
+  if (!existsSync('/dev/kvm'))
+    return { accel: 'tcg', why: 'no /dev/kvm: the VM runs under software emulation (slower, still correct)' };
   const result = await execa(
     'qemu-system-x86_64',
-    ['-machine', 'q35', '-accel', 'kvm', '-cpu', 'host', '-smp', '1', '-m', '256', '-kernel', kernel,
-      '-append', 'console=ttyS0 panic=-1', '-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-no-reboot'],
+    [
+      '-machine',
+      'q35',
+      '-accel',
+      'kvm',
+      '-cpu',
+      'host',
+      '-smp',
+      '1',
+      '-m',
+      '256',
+      '-kernel',
+      kernel,
+      '-append',
+      'console=ttyS0 panic=-1',
+      '-display',
+      'none',
+      '-serial',
+      'stdio',
+      '-monitor',
+      'none',
+      '-no-reboot',
+    ],
     { all: true, reject: false, timeout: 20_000, cancelSignal: currentSignal() },
   );
   const output = String(result.all ?? '');
   if (/Kernel panic - not syncing/.test(output)) return { accel: 'kvm', why: 'KVM works: the VM runs at native speed' };
-  const reason = result.timedOut ? 'the test boot did not finish in 20 s' : lastLines(output.replace(/\r/g, ''), 2).replace(/\n/g, ' | ');
-  return { accel: 'tcg', why: `/dev/kvm is there but KVM cannot run the VM (${reason}): software emulation instead (slower, still correct)` };
+  const reason = result.timedOut
+    ? 'the test boot did not finish in 20 s'
+    : lastLines(output.replace(/\r/g, ''), 2).replace(/\n/g, ' | ');
+  return {
+    accel: 'tcg',
+    why: `/dev/kvm is there but KVM cannot run the VM (${reason}): software emulation instead (slower, still correct)`,
+  };
 }

@@ -3,7 +3,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { deadline } from '../../core/deadlines.js';
-import { SwarmlabError } from '../../core/errors.js';
+import { SwarmlabError, errorMessage } from '../../core/errors.js';
 import { cleanupOnInterrupt, sharedCleanup } from '../../core/interrupt.js';
 import type { Logger } from '../../core/log.js';
 import { runOnHost } from '../../core/run-command.js';
@@ -56,7 +56,8 @@ export class VmEngineProvider implements EngineProvider {
       return existing;
     }
     const proofImage = this.options.preload[0]?.ref;
-    if (!proofImage) throw new SwarmlabError('vm-engine', 'a VM engine needs at least one preloaded image (the node image)');
+    if (!proofImage)
+      throw new SwarmlabError('vm-engine', 'a VM engine needs at least one preloaded image (the node image)');
     const disk = await vmDisk(suite, this.options.preload, this.log);
     this.log.info(`VM disk ${disk.hit ? 'from cache' : 'built'}: ${disk.dir}`);
 
@@ -71,28 +72,48 @@ export class VmEngineProvider implements EngineProvider {
     this.log.info(why);
     const port = await freeLoopbackPort();
     const args = [
-      '-name', `swarmlab-${name}`,
-      '-machine', 'q35',
+      '-name',
+      `swarmlab-${name}`,
+      '-machine',
+      'q35',
       ...(accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,thread=multi', '-cpu', 'max']),
-      '-smp', String(this.options.cpus ?? 2),
-      '-m', `${this.options.memoryMb ?? 6144}M`,
-      '-kernel', disk.kernel,
-      '-initrd', disk.initrd,
+      '-smp',
+      String(this.options.cpus ?? 2),
+      '-m',
+      `${this.options.memoryMb ?? 6144}M`,
+      '-kernel',
+      disk.kernel,
+      '-initrd',
+      disk.initrd,
       // cgroup.memory=nokmem: the first memory cgroup (the first container) would otherwise switch on
       // kmem accounting, patching every slab allocation site at once; under multi-threaded TCG that
       // live-patch has hung both vCPUs in kmem_cache_alloc ("soft lockup ... [runc]", console.log).
-      '-append', 'root=/dev/vda rw console=ttyS0 cgroup.memory=nokmem init=/sbin/swarmlab-init',
-      '-drive', `file=${overlay},if=virtio,format=qcow2,cache=unsafe`,
+      '-append',
+      'root=/dev/vda rw console=ttyS0 cgroup.memory=nokmem init=/sbin/swarmlab-init',
+      '-drive',
+      `file=${overlay},if=virtio,format=qcow2,cache=unsafe`,
       // The Docker API is unauthenticated: forward it from loopback only, never 0.0.0.0.
-      '-nic', `user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:${port}-:2375`,
-      '-display', 'none',
-      '-serial', `file:${consoleLog}`,
-      '-monitor', 'none',
+      '-nic',
+      `user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:${port}-:2375`,
+      '-display',
+      'none',
+      '-serial',
+      `file:${consoleLog}`,
+      '-monitor',
+      'none',
       '-daemonize',
-      '-pidfile', pidFile,
+      '-pidfile',
+      pidFile,
     ];
     const pending: Omit<VmState, 'pid'> = {
-      name, port, suite: suite.name, dir, consoleLog, proofImage, accel, startedAt: new Date().toISOString(),
+      name,
+      port,
+      suite: suite.name,
+      dir,
+      consoleLog,
+      proofImage,
+      accel,
+      startedAt: new Date().toISOString(),
     };
     // Ctrl-C while booting stops the half-booted VM; QEMU may still be daemonizing,
     // so its pid file can lag the signal by a moment.
@@ -147,7 +168,10 @@ export class VmEngine implements RunningEngine {
     const state = await vmStates.read(name);
     if (!state) return undefined;
     if (await isOurQemu(state)) return new VmEngine(state, log);
-    const death = await recordEngineDeath(vmWatchTarget(state), `its QEMU process (pid ${state.pid}) was gone when a later command looked (killed, out of memory, or the machine restarted)`);
+    const death = await recordEngineDeath(
+      vmWatchTarget(state),
+      `its QEMU process (pid ${state.pid}) was gone when a later command looked (killed, out of memory, or the machine restarted)`,
+    );
     log.warn(`VM engine "${name}" was recorded as running but ${death.how}; cleared its state`);
     return undefined;
   }
@@ -181,15 +205,19 @@ export class VmEngine implements RunningEngine {
   async waitForApi(timeoutMs: number): Promise<void> {
     const docker = dockerClient(this.dockerHost);
     try {
-      await waitFor({ what: `the Docker API of VM "${this.name}" at ${this.dockerHost}`, timeoutMs, intervalMs: 1000 }, async () => {
-        if (!isAlive(this.state.pid)) throw new SwarmlabError('vm-engine', `QEMU (pid ${this.state.pid}) exited`);
-        await docker.ping();
-        return { done: true, value: undefined };
-      });
+      await waitFor(
+        { what: `the Docker API of VM "${this.name}" at ${this.dockerHost}`, timeoutMs, intervalMs: 1000 },
+        async () => {
+          if (!isAlive(this.state.pid)) throw new SwarmlabError('vm-engine', `QEMU (pid ${this.state.pid}) exited`);
+          await docker.ping();
+          return { done: true, value: undefined };
+        },
+      );
     } catch (error) {
       throw new SwarmlabError(
         'vm-boot',
-        `VM "${this.name}" did not bring up Docker: ${error instanceof Error ? error.message : String(error)}\n--- last console lines (${this.state.consoleLog}) ---\n${await this.consoleTail()}`,
+        `VM "${this.name}" did not bring up Docker: ${errorMessage(error)}\n` +
+          `--- last console lines (${this.state.consoleLog}) ---\n${await this.consoleTail()}`,
         { name: this.name },
         { cause: error },
       );
@@ -199,7 +227,11 @@ export class VmEngine implements RunningEngine {
   async facts(): Promise<EngineFacts> {
     const facts = await engineFacts('vm', this.name, this.dockerHost, this.state.proofImage);
     // A failed proof in our own VM is a VM problem (a stuck kernel, say), not a missing module: show its console.
-    if (!facts.ipvs) return { ...facts, ipvsDetail: `${facts.ipvsDetail}\n--- last console lines (${this.state.consoleLog}) ---\n${await this.consoleTail()}` };
+    if (!facts.ipvs)
+      return {
+        ...facts,
+        ipvsDetail: `${facts.ipvsDetail}\n--- last console lines (${this.state.consoleLog}) ---\n${await this.consoleTail()}`,
+      };
     return facts;
   }
 
