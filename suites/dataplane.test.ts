@@ -1,5 +1,6 @@
 import { evaluateDataplane, type DataplaneSnapshot } from '../harness/checks/dataplane.js';
 import type { CheckResult } from '../harness/checks/check-result.js';
+import { dockerIn } from '../harness/cluster/swarm-node.js';
 import { createLogger } from '../harness/core/log.js';
 import { waitFor } from '../harness/core/wait.js';
 import { withLbFault, type LbFault } from '../harness/faults/lb-faults.js';
@@ -94,14 +95,15 @@ describe(`dataplane checks on web-api (node image ${suiteNodeImage})`, () => {
   }
 
   it('is clean with api scaled to 0, when no node keeps state for it, and after it is scaled back', async () => {
-    const leader = lab().cluster.leader;
-    await leader.dockerCli(['service', 'scale', '--detach', 'api=0']);
+    const scale = (replicas: number) =>
+      lab().cluster.onManager((m) => dockerIn(m, ['service', 'scale', '--detach', `api=${replicas}`]));
+    await scale(0);
     const scaledDown = await cleanWithApiAt(0);
     const apiViews = scaledDown.models.flatMap((m) =>
       m.networks.flatMap((n) => n.services.filter((s) => s.service === 'api')),
     );
     expect(apiViews.filter((v) => v.fwmark !== undefined)).toEqual([]);
-    await leader.dockerCli(['service', 'scale', '--detach', 'api=2']);
+    await scale(2);
     const back = await cleanWithApiAt(2);
     expect(
       evaluateDataplane(back).filter((r) => r.check === 'lb.backends' && r.service === 'api' && r.status === 'pass')

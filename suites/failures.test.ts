@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { bringUpCluster } from '../harness/cluster/bring-up.js';
 import type { Cluster } from '../harness/cluster/cluster.js';
-import { teardownByLabel } from '../harness/cluster/teardown.js';
+import { runIn } from '../harness/cluster/swarm-node.js';
+import { clusterProvider } from '../harness/providers/select-cluster.js';
 import { dockerClient } from '../harness/engine/engine-facts.js';
 import { deployTopology, topologyLabel } from '../harness/topology/deploy.js';
 import { loadTopology } from '../harness/topology/load-topology.js';
@@ -62,13 +63,13 @@ describe('a topology Docker rejects half-way', () => {
   beforeAll(async () => {
     cluster = await bringUpCluster(
       { name: 'e2e-reject', managers: 1, workers: 0, nodeImage: suiteNodeImage },
-      await sharedEngine(log),
+      clusterProvider(await sharedEngine(log)),
       log,
-      { images: [(await probeImage(log)).ref] },
+      { sideLoad: { from: await docker(), images: [(await probeImage(log)).ref] } },
     );
   }, 20 * 60_000);
   afterAll(async () => {
-    await teardownByLabel(await docker(), log, 'e2e-reject');
+    await clusterProvider(await sharedEngine(log)).remove(log, 'e2e-reject');
   }, 120_000);
 
   it(
@@ -102,7 +103,7 @@ describe('a topology Docker rejects half-way', () => {
         deployTopology(await docker(), cluster, topology, { probeRef: probe.ref, onNodes: [probe.ref] }, log),
       ).rejects.toThrow(/8088|port/i);
       const filter = `label=${topologyLabel}=e2e-rejected`;
-      const listed = await cluster.leader.run([
+      const listed = await runIn(cluster.node('m1'), [
         'sh',
         '-c',
         'docker service ls -q --filter "$1"; docker network ls -q --filter "$1"; docker config ls -q --filter "$1"',

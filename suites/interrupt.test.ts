@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type Docker from 'dockerode';
-import { leftoversOf } from '../harness/cluster/teardown.js';
+import { leftoversOf } from '../harness/providers/dind/teardown.js';
 import { clusterFilter } from '../harness/core/labels.js';
 import { dockerClient } from '../harness/engine/engine-facts.js';
 import { vmStates } from '../harness/engine/vm/vm-state.js';

@@ -8,7 +8,8 @@
 import { cpus } from 'node:os';
 import { execa } from 'execa';
 import { bringUpCluster } from '../../harness/cluster/bring-up.js';
-import { teardownByLabel } from '../../harness/cluster/teardown.js';
+import { dockerIn } from '../../harness/cluster/swarm-node.js';
+import { clusterProvider } from '../../harness/providers/select-cluster.js';
 import { evaluateDataplane, snapshotDataplane } from '../../harness/checks/dataplane.js';
 import { createLogger } from '../../harness/core/log.js';
 import { dockerClient } from '../../harness/engine/engine-facts.js';
@@ -30,6 +31,7 @@ const nodeImage = process.argv.find((a) => a.startsWith('--node-image='))?.slice
 const log = createLogger(`bench/${what}`);
 const engine = await startEngine({ choice: 'vm', name: 'bench', suite: defaultVmSuite, nodeImages: [nodeImage] }, log);
 const docker = dockerClient(engine.dockerHost);
+const provider = clusterProvider(engine);
 const facts = await engine.facts();
 const rows: [string, string][] = [
   ['engine', `${facts.kind}: Docker ${facts.dockerVersion}, kernel ${facts.kernel}`],
@@ -46,9 +48,9 @@ try {
     ] as const) {
       const name = `bench-${managers}-${workers}`;
       const started = Date.now();
-      await bringUpCluster({ name, managers, workers, nodeImage }, engine, log);
+      await bringUpCluster({ name, managers, workers, nodeImage }, provider, log);
       rows.push([`${managers}+${workers} up to all Ready`, seconds(Date.now() - started)]);
-      await teardownByLabel(docker, log, name);
+      await provider.remove(log, name);
     }
   } else {
     const topology = await loadTopology('topologies/web-api.yaml');
@@ -62,9 +64,7 @@ try {
     try {
       if (what === 'probe') {
         const probe = await probeImage(log);
-        await Promise.all(
-          lab.cluster.nodes.map((n) => n.run(['docker', 'image', 'rm', '-f', probe.ref]).catch(() => '')),
-        );
+        await Promise.all(lab.cluster.nodes.map((n) => dockerIn(n, ['image', 'rm', '-f', probe.ref]).catch(() => '')));
         const loadStarted = Date.now();
         await sideLoadImage(docker, lab.cluster.nodes, probe.ref, log);
         rows.push(['side-load probe into 3 nodes', seconds(Date.now() - loadStarted)]);

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { selectCluster, type ClusterSelection } from '../cluster/select-cluster.js';
+import { selectCluster, type ClusterSelection } from '../providers/select-cluster.js';
 import type { Logger } from '../core/log.js';
 import { engineNameOption, engineOption } from '../engine/engine-cli.js';
 import { formatCheckResults, formatModels } from '../report/console.js';
 import { checkCatalog, checkInfo, explainCheck } from './check-catalog.js';
-import { familySelected, parseTestFilter, selected } from './check-filter.js';
-import { evaluateDataplane, snapshotDataplane } from './dataplane.js';
+import { parseTestFilter } from './check-filter.js';
+import { checkCluster, snapshotDataplane } from './dataplane.js';
 import { ConfigError } from '../core/errors.js';
 
 interface Opts extends ClusterSelection {
@@ -35,11 +35,9 @@ export function registerCheckCommands(program: Command, log: Logger): void {
     .addOption(engineNameOption())
     .action(async (opts: Opts) => {
       const filter = parseTestFilter(opts.test ?? []);
-      const dns = familySelected(filter, 'dns');
-      const snapshot = await log.step('read every node', async () =>
-        snapshotDataplane(await selectCluster(opts, log), { dns }),
+      const results = await log.step('read every node', async () =>
+        checkCluster(await selectCluster(opts, log), filter),
       );
-      const results = evaluateDataplane(snapshot).filter((r) => selected(filter, r.check));
       process.stdout.write(`${opts.json ? JSON.stringify(results, null, 2) : formatCheckResults(results)}\n`);
       if (results.some((r) => r.status === 'fail')) process.exitCode = 1;
     });

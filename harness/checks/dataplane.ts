@@ -4,6 +4,7 @@ import { readDnsAnswers, type DnsAnswer } from '../inspect/dns-view.js';
 import { dumpNode } from '../inspect/node-dump.js';
 import { readSwarmState, type SwarmState } from '../inspect/swarm-state.js';
 import type { CheckResult } from './check-result.js';
+import { familySelected, selected, type TestFilter } from './check-filter.js';
 import { runDnsChecks } from './dns-checks.js';
 import { runIngressChecks } from './ingress-checks.js';
 import { runLbChecks } from './lb-checks.js';
@@ -34,4 +35,13 @@ export function evaluateDataplane(snapshot: DataplaneSnapshot): CheckResult[] {
     ...snapshot.models.flatMap((model) => [...runLbChecks(model), ...runIngressChecks(model, snapshot.swarm)]),
     ...runDnsChecks(snapshot.dns ?? [], snapshot.swarm),
   ];
+}
+
+/**
+ * `swarmlab check` on a cluster: reads what the selected checks need (no DNS
+ * reads when no dns check is selected) and returns the selected results.
+ */
+export async function checkCluster(cluster: Cluster, filter: TestFilter): Promise<CheckResult[]> {
+  const snapshot = await snapshotDataplane(cluster, { dns: familySelected(filter, 'dns') });
+  return evaluateDataplane(snapshot).filter((r) => selected(filter, r.check));
 }

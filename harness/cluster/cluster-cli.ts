@@ -2,13 +2,12 @@ import { Option, type Command } from 'commander';
 import { ConfigError } from '../core/errors.js';
 import { defaultNodeSuite } from '../images/debian-suites.js';
 import type { Logger } from '../core/log.js';
-import { dockerClient } from '../engine/engine-facts.js';
 import { engineNameOption, engineOption, suiteOption } from '../engine/engine-cli.js';
 import { attachEngine, parseEngineChoice, startEngine } from '../engine/select-engine.js';
 import { Cluster } from './cluster.js';
 import { collectLogs } from './collect-logs.js';
 import { describeCluster, type ClusterDescription } from './describe-cluster.js';
-import { teardownByLabel } from './teardown.js';
+import { clusterProvider } from '../providers/select-cluster.js';
 
 interface EngineOpts {
   engine: string;
@@ -68,7 +67,7 @@ export function registerClusterCommands(program: Command, log: Logger): void {
             managerImage: opts.managerImage,
             workerImage: opts.workerImage,
           },
-          engine,
+          clusterProvider(engine),
           log,
         );
         log.info(`cluster "${cluster.name}" Ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -84,10 +83,10 @@ export function registerClusterCommands(program: Command, log: Logger): void {
     .addOption(engineNameOption())
     .action(async (opts: EngineOpts & { json?: boolean }) => {
       const engine = await attachEngine(parseEngineChoice(opts.engine), opts.engineName, log);
-      const docker = dockerClient(engine.dockerHost);
+      const provider = clusterProvider(engine);
       const clusters: ClusterDescription[] = [];
-      for (const name of await Cluster.names(docker))
-        clusters.push(await describeCluster(await Cluster.attach(docker, name)));
+      for (const name of await provider.list())
+        clusters.push(await describeCluster(await Cluster.attach(provider, name)));
       if (opts.json) process.stdout.write(`${JSON.stringify(clusters, null, 2)}\n`);
       else if (clusters.length === 0) process.stdout.write('no clusters\n');
       else printClusters(clusters);
@@ -103,7 +102,7 @@ export function registerClusterCommands(program: Command, log: Logger): void {
     .action(async (name: string | undefined, opts: EngineOpts & { all?: boolean }) => {
       if (!name && !opts.all) throw new ConfigError('swarmlab down', 'name', 'a cluster name or --all');
       const engine = await attachEngine(parseEngineChoice(opts.engine), opts.engineName, log);
-      await teardownByLabel(dockerClient(engine.dockerHost), log, opts.all ? undefined : name);
+      await clusterProvider(engine).remove(log, opts.all ? undefined : name);
     });
 
   program
@@ -115,8 +114,7 @@ export function registerClusterCommands(program: Command, log: Logger): void {
     .addOption(engineNameOption())
     .action(async (name: string, opts: EngineOpts & { out: string }) => {
       const engine = await attachEngine(parseEngineChoice(opts.engine), opts.engineName, log);
-      const docker = dockerClient(engine.dockerHost);
-      await collectLogs(docker, await Cluster.attach(docker, name), opts.out, log);
+      await collectLogs(await Cluster.attach(clusterProvider(engine), name), opts.out, log);
     });
 }
 

@@ -2,6 +2,7 @@ import { deadline } from '../core/deadlines.js';
 import { errorMessage } from '../core/errors.js';
 import type { Cluster } from './cluster.js';
 import type { NodeRole } from './cluster-spec.js';
+import { dockerIn } from './swarm-node.js';
 
 export interface NodeDescription {
   hostname: string;
@@ -17,13 +18,14 @@ export interface ClusterDescription {
   nodes: NodeDescription[];
 }
 
-/** Each node's Docker version and Swarm state, as the node and the leader see them. */
+/** Each node's Docker version and Swarm state, as the node and a manager see them. */
 export async function describeCluster(cluster: Cluster): Promise<ClusterDescription> {
   let states = new Map<string, string>();
   try {
-    const lines = await cluster.leader.dockerCli(
-      ['node', 'ls', '--format', '{{.Hostname}} {{.Status}} {{.Availability}}'],
-      deadline('nodeCliQuick'),
+    const lines = await cluster.onManager((m) =>
+      dockerIn(m, ['node', 'ls', '--format', '{{.Hostname}} {{.Status}} {{.Availability}}'], {
+        timeoutMs: deadline('nodeCliQuick'),
+      }),
     );
     states = new Map(
       lines
@@ -39,9 +41,9 @@ export async function describeCluster(cluster: Cluster): Promise<ClusterDescript
   }
   const nodes = await Promise.all(
     cluster.nodes.map(async (node): Promise<NodeDescription> => {
-      const version = await node
-        .dockerCli(['version', '--format', '{{.Server.Version}}'], deadline('nodeCliQuick'))
-        .catch(() => 'not answering');
+      const version = await dockerIn(node, ['version', '--format', '{{.Server.Version}}'], {
+        timeoutMs: deadline('nodeCliQuick'),
+      }).catch(() => 'not answering');
       return {
         hostname: node.hostname,
         role: node.role,

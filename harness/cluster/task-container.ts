@@ -1,5 +1,5 @@
 import { CommandError } from '../core/errors.js';
-import type { ClusterNode } from './cluster-node.js';
+import type { SwarmNode } from './swarm-node.js';
 import { nodeScript } from './node-script.js';
 
 /** A running task's container, reached through the node that runs it. */
@@ -7,7 +7,7 @@ export interface TaskContainer {
   service: string;
   taskId: string;
   taskName: string;
-  node: ClusterNode;
+  node: SwarmNode;
   containerId: string;
 }
 
@@ -20,7 +20,9 @@ const nsenterTaskScript = nodeScript(new URL('./scripts/nsenter-task.sh', import
  * emulation.
  */
 export async function execInTask(task: TaskContainer, command: readonly string[], timeoutMs?: number): Promise<string> {
-  const result = await task.node.exec(['sh', '-c', nsenterTaskScript, 'sh', task.containerId, ...command], timeoutMs);
+  const result = await task.node.exec(['sh', '-c', nsenterTaskScript, 'sh', task.containerId, ...command], {
+    ...(timeoutMs ? { timeoutMs } : {}),
+  });
   if (result.exitCode !== 0)
     throw new CommandError(
       `task ${task.taskName} on ${task.node.hostname}`,

@@ -13,6 +13,8 @@ const base = {
   vmBoot: 240_000,
   /** Starting the nodes together until each inner dockerd listens: 23-35 s for three. */
   nodeStart: 120_000,
+  /** A node's Docker daemon answering again after a restart of the daemon, or of the whole node. */
+  daemonRestart: 120_000,
   /** Every node Ready in `docker node ls` after the joins: 2-11 s. */
   nodesReady: 90_000,
   /** One `docker swarm join` (retried twice): 2-12 s. */

@@ -7,8 +7,8 @@ import { cacheRoot } from '../core/cache.js';
 import { errorMessage } from '../core/errors.js';
 import { aptInstallCommand, findOnPath, type HostTool } from '../core/host-tools.js';
 import { stateRoot } from '../core/state.js';
-import { Cluster } from '../cluster/cluster.js';
-import { labelledObjects } from '../cluster/teardown.js';
+import { labelledObjects } from '../providers/dind/teardown.js';
+import { clusterProvider } from '../providers/select-cluster.js';
 import { labels } from '../core/labels.js';
 import { dockerClient } from '../engine/engine-facts.js';
 import { localDockerHost, localEngineReachable } from '../engine/local-engine.js';
@@ -87,7 +87,9 @@ async function runningEngines(log: Logger): Promise<Diagnosis['engines']> {
     const engine = await VmEngine.find(name, log);
     if (!engine) continue;
     const docker = dockerClient(engine.dockerHost);
-    const clusters = await Cluster.names(docker).catch(() => []);
+    const clusters = await clusterProvider(engine)
+      .list()
+      .catch(() => []);
     found.push({
       name,
       dockerHost: engine.dockerHost,

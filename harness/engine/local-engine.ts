@@ -7,8 +7,14 @@ import { dockerClient, engineFacts } from './engine-facts.js';
 import type { EngineFacts, EngineProvider, RunningEngine } from './engine.js';
 import type { WatchTarget } from './engine-watch.js';
 
+/**
+ * The user's DOCKER_HOST as it was when swarmlab started: the dind provider
+ * points testcontainers at the chosen engine through that same variable later.
+ */
+const userDockerHost = process.env['DOCKER_HOST'];
+
 export function localDockerHost(): string {
-  return process.env['DOCKER_HOST'] ?? 'unix:///var/run/docker.sock';
+  return userDockerHost ?? 'unix:///var/run/docker.sock';
 }
 
 /** Whether the local engine answers at all; the reason when it does not. */

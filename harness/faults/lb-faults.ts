@@ -1,4 +1,4 @@
-import type { ClusterNode } from '../cluster/cluster-node.js';
+import { type SwarmNode, runIn } from '../cluster/swarm-node.js';
 import type { Logger } from '../core/log.js';
 import { netnsDir } from '../inspect/namespaces.js';
 
@@ -76,7 +76,7 @@ function commands(fault: LbFault): { inject: string[][]; undo: string[][] } {
  * it afterwards whatever `during` did, so a failing test leaves a clean node.
  */
 export async function withLbFault<T>(
-  node: ClusterNode,
+  node: SwarmNode,
   namespace: string,
   fault: LbFault,
   log: Logger,
@@ -85,7 +85,7 @@ export async function withLbFault<T>(
   const { inject, undo } = commands(fault);
   // Each command is its own argv: no shell reads the addresses and marks.
   const runAll = async (cmds: string[][]) => {
-    for (const c of cmds) await node.run(['nsenter', `--net=${netnsDir}/${namespace}`, ...c]);
+    for (const c of cmds) await runIn(node, ['nsenter', `--net=${netnsDir}/${namespace}`, ...c]);
   };
   const text = (cmds: string[][]) => cmds.map((c) => c.join(' ')).join('; ');
   await runAll(inject);

@@ -12,4 +12,28 @@ fi
 # Network namespaces are bind-mounted under /var/run/docker/netns; shared
 # propagation keeps them visible to nsenter from docker exec.
 mount --make-rshared / 2>/dev/null || :
-exec dockerd -H unix:///var/run/docker.sock --tls=false "$@"
+# dockerd runs as this shell's child, not in its place, so that its restart
+# (SIGHUP to this process, swarmlab's restartDaemon) ends the daemon alone, as
+# `systemctl restart docker` does on a host: the node, its network namespace
+# and its address stay. SIGTERM (docker stop) stops dockerd and then the node.
+restart=0
+daemon=
+trap 'restart=1; kill -TERM "$daemon" 2>/dev/null || :' HUP
+trap 'kill -TERM "$daemon" 2>/dev/null || :; wait "$daemon" || :; exit 0' TERM INT
+while :; do
+  dockerd -H unix:///var/run/docker.sock --tls=false "$@" &
+  daemon=$!
+  # A trapped signal ends `wait` early: wait again until dockerd has really exited.
+  status=0
+  wait "$daemon" || status=$?
+  while kill -0 "$daemon" 2>/dev/null; do
+    status=0
+    wait "$daemon" || status=$?
+  done
+  if [ "$restart" = 1 ]; then
+    restart=0
+    echo "swarmlab: dockerd exited ($status) for a restart; starting it again" >&2
+    continue
+  fi
+  exit "$status"
+done

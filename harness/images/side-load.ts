@@ -1,6 +1,5 @@
 import type Docker from 'dockerode';
-import tar from 'tar-stream';
-import type { ClusterNode } from '../cluster/cluster-node.js';
+import { type SwarmNode, runIn } from '../cluster/swarm-node.js';
 import { deadline } from '../core/deadlines.js';
 import { SwarmlabError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
@@ -11,42 +10,36 @@ async function streamToBuffer(stream: AsyncIterable<unknown>): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Wraps one file into a tar archive, the form the Docker API copies into a container. */
-async function tarOf(name: string, content: Buffer): Promise<Buffer> {
-  const pack = tar.pack();
-  pack.entry({ name, size: content.length, mode: 0o600 }, content);
-  pack.finalize();
-  return streamToBuffer(pack);
-}
-
-async function nodeImageId(node: ClusterNode, ref: string): Promise<string | undefined> {
+async function nodeImageId(node: SwarmNode, ref: string): Promise<string | undefined> {
   const result = await node.exec(['docker', 'image', 'inspect', '--format', '{{.Id}}', ref]);
   return result.exitCode === 0 ? result.stdout.trim() : undefined;
 }
 
 /**
- * Copies an image from the engine into every node's inner engine (nodes have
- * no registry), as `docker save` on the engine and `docker load` in the node,
- * so the image id is the same everywhere. Nodes that already hold that id are
- * skipped. Returns how many nodes were loaded.
+ * Copies an image from an engine into every node's Docker daemon (nodes have
+ * no registry): `docker save` on the engine, streamed into `docker load` on
+ * each node's standard input, so the image id is the same everywhere. Nodes
+ * that already hold that id are skipped. Returns how many nodes were loaded.
  */
 export async function sideLoadImage(
-  docker: Docker,
-  nodes: readonly ClusterNode[],
+  from: Docker,
+  nodes: readonly SwarmNode[],
   ref: string,
   log: Logger,
 ): Promise<number> {
-  const engineId = (await docker.getImage(ref).inspect()).Id;
+  const engineId = (await from.getImage(ref).inspect()).Id;
   // Every exec into a node costs seconds under emulation: ask all nodes at once, and load with one exec each.
   const ids = await Promise.all(nodes.map((node) => nodeImageId(node, ref)));
   const missing = nodes.filter((_, i) => ids[i] !== engineId);
   if (missing.length === 0) return 0;
-  const archive = await tarOf('image.tar', await streamToBuffer(await docker.getImage(ref).get()));
+  const archive = await streamToBuffer(await from.getImage(ref).get());
   await Promise.all(
     missing.map(async (node) => {
-      await docker.getContainer(node.containerId).putArchive(archive, { path: '/tmp' });
-      const script = `docker load -q -i /tmp/image.tar >&2 && rm -f /tmp/image.tar && docker image inspect --format '{{.Id}}' '${ref}'`;
-      const loaded = (await node.run(['sh', '-c', script], deadline('sideLoad'))).trim();
+      // One exec: load from stdin, then print the id it now has (the reference is an argument, not script text).
+      const script = 'docker load -q >&2 && docker image inspect --format "{{.Id}}" "$1"';
+      const loaded = (
+        await runIn(node, ['sh', '-c', script, 'sh', ref], { stdin: archive, timeoutMs: deadline('sideLoad') })
+      ).trim();
       if (loaded !== engineId) {
         throw new SwarmlabError(
           'side-load',

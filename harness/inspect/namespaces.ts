@@ -1,4 +1,4 @@
-import type { ClusterNode } from '../cluster/cluster-node.js';
+import type { SwarmNode } from '../cluster/swarm-node.js';
 
 /** Where Docker bind-mounts its network namespaces inside a node. */
 export const netnsDir = '/var/run/docker/netns';
@@ -23,7 +23,7 @@ export function classifyNamespace(name: string): NodeNamespace {
   return { name, path, kind: 'sandbox' };
 }
 
-export async function listNamespaces(node: ClusterNode): Promise<NodeNamespace[]> {
+export async function listNamespaces(node: SwarmNode): Promise<NodeNamespace[]> {
   const result = await node.exec(['ls', '-1', netnsDir]);
   if (result.exitCode !== 0) return [];
   return result.stdout.split('\n').filter(Boolean).map(classifyNamespace);

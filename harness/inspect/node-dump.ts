@@ -1,4 +1,4 @@
-import type { ClusterNode } from '../cluster/cluster-node.js';
+import { type SwarmNode, runIn } from '../cluster/swarm-node.js';
 import { nodeScript } from '../cluster/node-script.js';
 import { splitSections } from './dump-sections.js';
 import { classifyNamespace, netnsDir, type NodeNamespace } from './namespaces.js';
@@ -111,10 +111,10 @@ function versionOf(text: string): string {
 }
 
 /** The node dump's raw text (what the captures under test/fixtures hold). */
-export function nodeDumpText(node: ClusterNode): Promise<string> {
-  return node.run(['sh', '-c', nodeDumpScript, 'sh', netnsDir], deadline('nodeExec'));
+export function nodeDumpText(node: SwarmNode): Promise<string> {
+  return runIn(node, ['sh', '-c', nodeDumpScript, 'sh', netnsDir], { timeoutMs: deadline('nodeExec') });
 }
 
-export async function dumpNode(node: ClusterNode): Promise<NodeDump> {
+export async function dumpNode(node: SwarmNode): Promise<NodeDump> {
   return parseNodeDump(node.hostname, await nodeDumpText(node));
 }

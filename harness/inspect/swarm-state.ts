@@ -1,5 +1,6 @@
 import type { Cluster } from '../cluster/cluster.js';
 import { nodeScript } from '../cluster/node-script.js';
+import { runIn } from '../cluster/swarm-node.js';
 import type { TaskContainer } from '../cluster/task-container.js';
 import { deadline } from '../core/deadlines.js';
 import { SwarmlabError } from '../core/errors.js';
@@ -35,7 +36,8 @@ export interface SwarmTask {
 }
 
 export interface SwarmState {
-  nodes: { id: string; hostname: string }[];
+  /** Each node as the managers see it: its role now and the address it advertises. */
+  nodes: { id: string; hostname: string; role: 'manager' | 'worker'; address: string }[];
   networks: { id: string; name: string }[];
   services: SwarmService[];
   tasks: SwarmTask[];
@@ -81,7 +83,12 @@ export function parseSwarmState(text: string): SwarmState {
   const sections = new Map(splitSections(text, 'swarm state').map((s) => [s.kind, s.text]));
   const nodes = jsonArray(sections.get('nodes') ?? '[]', 'nodes').map((raw) => {
     const n = record(raw);
-    return { id: String(n['ID'] ?? ''), hostname: String(record(n['Description'])['Hostname'] ?? '') };
+    return {
+      id: String(n['ID'] ?? ''),
+      hostname: String(record(n['Description'])['Hostname'] ?? ''),
+      role: record(n['Spec'])['Role'] === 'manager' ? ('manager' as const) : ('worker' as const),
+      address: String(record(n['Status'])['Addr'] ?? ''),
+    };
   });
   const networks = new Map<string, string>();
   const services = jsonArray(sections.get('services') ?? '[]', 'docker service inspect').map((raw): SwarmService => {
@@ -139,7 +146,7 @@ export function parseSwarmState(text: string): SwarmState {
 
 /** The managers' state as raw text (what the captures under test/fixtures hold). */
 export function swarmStateText(cluster: Cluster): Promise<string> {
-  return cluster.leader.run(['sh', '-c', swarmStateScript], deadline('nodeExec'));
+  return cluster.onManager((m) => runIn(m, ['sh', '-c', swarmStateScript], { timeoutMs: deadline('nodeExec') }));
 }
 
 export async function readSwarmState(cluster: Cluster): Promise<SwarmState> {
@@ -168,7 +175,7 @@ export function taskContainersOf(cluster: Cluster, swarm: SwarmState, serviceNam
     });
 }
 
-/** The running tasks of a service, read with one exec on the leader (not one per node). */
+/** The running tasks of a service, read with one exec on a manager (not one per node). */
 export async function runningTaskContainers(cluster: Cluster, service: string): Promise<TaskContainer[]> {
   return taskContainersOf(cluster, await readSwarmState(cluster), service);
 }

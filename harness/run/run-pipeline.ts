@@ -78,7 +78,8 @@ export function spreadPlans(topology: Topology): SpreadPlan[] {
 export async function spreadTarget(cluster: Cluster, plan: SpreadPlan): Promise<string> {
   if (plan.meshPort === undefined) return plan.service;
   const [client] = await runningTaskContainers(cluster, plan.from);
-  const entry = cluster.nodes.find((n) => n.hostname !== client?.node.hostname) ?? cluster.leader;
+  // Another node than the client's, so the requests cross the mesh; a one-node cluster has only its own.
+  const entry = cluster.nodes.find((n) => n.hostname !== client?.node.hostname) ?? client?.node ?? cluster.node('m1');
   return `${entry.address}:${plan.meshPort}`;
 }
 
@@ -183,9 +184,9 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
     await writeReports(options, topology, outcomes, stageSeconds, passed, log);
     if (!passed && lab) {
       const failedLab = lab;
-      await stage('logs', () =>
-        collectLogs(failedLab.docker, failedLab.cluster, join(options.artifactsDir, 'logs'), log),
-      ).catch((e: unknown) => log.warn(`log collection failed: ${errorMessage(e)}`));
+      await stage('logs', () => collectLogs(failedLab.cluster, join(options.artifactsDir, 'logs'), log)).catch(
+        (e: unknown) => log.warn(`log collection failed: ${errorMessage(e)}`),
+      );
     }
     await stage('teardown', cleanup).catch((e: unknown) =>
       log.warn(`teardown failed: ${errorMessage(e)} (run swarmlab down --all)`),

@@ -1,4 +1,6 @@
 import type { Cluster } from '../cluster/cluster.js';
+import { nodeScript } from '../cluster/node-script.js';
+import { dockerSequenceIn, runIn } from '../cluster/swarm-node.js';
 import { cleanupScope } from '../core/cancel.js';
 import { deadline } from '../core/deadlines.js';
 import { SwarmlabError, errorMessage } from '../core/errors.js';
@@ -10,6 +12,8 @@ import { parseResolveOutput, resolveInTask } from '../inspect/dns-view.js';
 import { readSwarmState, taskContainersOf, type SwarmState } from '../inspect/swarm-state.js';
 import { pendingServices } from './convergence.js';
 import type { Topology, TopologyNetwork, TopologyService } from './topology.js';
+
+const removeLabelledScript = nodeScript(new URL('./scripts/remove-labelled.sh', import.meta.url));
 
 export const topologyLabel = 'io.swarmlab.topology';
 
@@ -78,7 +82,7 @@ export function serviceImage(service: TopologyService, options: DeployOptions): 
 }
 
 /**
- * Deploys a topology: networks on the leader, images side-loaded into every
+ * Deploys a topology: networks on a manager, images side-loaded into every
  * node, services created, then a wait until every desired task runs and every
  * service name resolves from the tasks that share a network with it.
  */
@@ -100,12 +104,15 @@ export async function deployTopology(
   try {
     await log.step(`create ${topology.networks.length} networks and ${topology.services.length} services`, () =>
       // One exec for all: each docker CLI start costs seconds under emulation.
-      cluster.leader.dockerCliSequence(
-        [
-          ...topology.networks.map((n) => networkCreateArgs(topology, n)),
-          ...topology.services.map((s) => serviceCreateArgs(topology, s, serviceImage(s, options))),
-        ],
-        deadline('createTopology'),
+      cluster.onManager((manager) =>
+        dockerSequenceIn(
+          manager,
+          [
+            ...topology.networks.map((n) => networkCreateArgs(topology, n)),
+            ...topology.services.map((s) => serviceCreateArgs(topology, s, serviceImage(s, options))),
+          ],
+          { timeoutMs: deadline('createTopology') },
+        ),
       ),
     );
   } catch (error) {
@@ -174,21 +181,13 @@ async function waitForDns(cluster: Cluster, topology: Topology, swarm: SwarmStat
 export async function undeployTopology(cluster: Cluster, topology: Topology, log: Logger): Promise<void> {
   const filter = `label=${topologyLabel}=${topology.name}`;
   await log.step(`remove ${topology.name}`, async () => {
-    await cluster.leader.run([
-      'sh',
-      '-c',
-      'ids=$(docker service ls -q --filter "$1") && { [ -z "$ids" ] || docker service rm $ids >/dev/null; }',
-      'sh',
-      filter,
-    ]);
-    // Swarm removes a network asynchronously: `rm` can succeed while the name is still taken. Gone means ls no longer lists it.
-    const script =
-      'ids=$(docker network ls -q --filter "$1") || exit 1; [ -z "$ids" ] && exit 0; docker network rm ' +
-      '$ids >/dev/null 2>&1; docker network ls --format "{{.Name}}" --filter "$1"';
+    const removeLabelled = (kind: 'services' | 'networks') =>
+      cluster.onManager((m) => runIn(m, ['sh', '-c', removeLabelledScript, 'sh', kind, filter]));
+    await removeLabelled('services');
     await waitFor(
       { what: `the networks of ${topology.name} to be gone`, timeoutMs: deadline('networksGone'), intervalMs: 1000 },
       async () => {
-        const left = (await cluster.leader.run(['sh', '-c', script, 'sh', filter])).trim();
+        const left = (await removeLabelled('networks')).trim();
         return left === ''
           ? { done: true, value: undefined }
           : { done: false, seen: `still listed: ${left.split('\n').join(', ')}` };

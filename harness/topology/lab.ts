@@ -1,19 +1,17 @@
-import type Docker from 'dockerode';
 import { bringUpCluster } from '../cluster/bring-up.js';
 import { Cluster } from '../cluster/cluster.js';
-import { teardownByLabel } from '../cluster/teardown.js';
 import { cleanupOnInterrupt, sharedCleanup } from '../core/interrupt.js';
 import type { Logger } from '../core/log.js';
 import { dockerClient } from '../engine/engine-facts.js';
 import type { RunningEngine } from '../engine/engine.js';
 import { ensureImage } from '../images/image-source.js';
 import { probeImage } from '../images/probe-image.js';
+import { clusterProvider } from '../providers/select-cluster.js';
 import { deployTopology } from './deploy.js';
 import type { Topology } from './topology.js';
 
 /** A topology deployed on a cluster: what checks and traffic work on. */
 export interface Lab {
-  docker: Docker;
   cluster: Cluster;
   topology: Topology;
   /** Removes the cluster it brought up (not one it was given). */
@@ -42,6 +40,7 @@ export async function deployLab(
   const docker = dockerClient(engine.dockerHost);
   const probe = await probeImage(log);
   await ensureImage(engine.dockerHost, probe, log);
+  const provider = clusterProvider(engine);
   const owned = options.existingCluster === undefined;
   const cluster = owned
     ? await bringUpCluster(
@@ -50,13 +49,13 @@ export async function deployLab(
           ...topology.cluster,
           nodeImage: options.nodeImage ?? topology.cluster.nodeImage,
         },
-        engine,
+        provider,
         log,
-        { images: [probe.ref] },
+        { sideLoad: { from: docker, images: [probe.ref] } },
       )
-    : await Cluster.attach(docker, options.existingCluster ?? '');
+    : await Cluster.attach(provider, options.existingCluster ?? '');
   const destroy = sharedCleanup(async () => {
-    if (owned) await teardownByLabel(docker, log, cluster.name);
+    if (owned) await provider.remove(log, cluster.name);
   });
   const unregister = cleanupOnInterrupt(destroy);
   try {
@@ -73,5 +72,5 @@ export async function deployLab(
   } finally {
     unregister();
   }
-  return { docker, cluster, topology, destroy };
+  return { cluster, topology, destroy };
 }

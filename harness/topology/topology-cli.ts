@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import type { Logger } from '../core/log.js';
-import { dockerClient } from '../engine/engine-facts.js';
 import { engineNameOption, engineOption, suiteOption } from '../engine/engine-cli.js';
-import { attachEngine, parseEngineChoice, startEngine } from '../engine/select-engine.js';
-import { Cluster } from '../cluster/cluster.js';
+import { parseEngineChoice, startEngine } from '../engine/select-engine.js';
+import { selectCluster } from '../providers/select-cluster.js';
 
 interface DeployOpts {
   cluster?: string;
@@ -59,7 +58,6 @@ export function registerTopologyCommands(program: Command, log: Logger): void {
         import('./deploy.js'),
       ]);
       const topology = await loadTopology(file);
-      const engine = await attachEngine(parseEngineChoice(opts.engine), opts.engineName, log);
-      await undeployTopology(await Cluster.attach(dockerClient(engine.dockerHost), opts.cluster ?? ''), topology, log);
+      await undeployTopology(await selectCluster(opts, log), topology, log);
     });
 }

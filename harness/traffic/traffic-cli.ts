@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { selectCluster, type ClusterSelection } from '../cluster/select-cluster.js';
+import { selectCluster, type ClusterSelection } from '../providers/select-cluster.js';
 import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { engineNameOption, engineOption } from '../engine/engine-cli.js';

@@ -1,9 +1,9 @@
 import type Docker from 'dockerode';
-import { deadline } from '../core/deadlines.js';
-import { errorMessage } from '../core/errors.js';
-import { clusterFilter } from '../core/labels.js';
-import type { Logger } from '../core/log.js';
-import { waitFor } from '../core/wait.js';
+import { deadline } from '../../core/deadlines.js';
+import { errorMessage } from '../../core/errors.js';
+import { clusterFilter } from '../../core/labels.js';
+import type { Logger } from '../../core/log.js';
+import { waitFor } from '../../core/wait.js';
 
 export interface TeardownReport {
   containers: number;
