@@ -1,6 +1,6 @@
 import { createLogger } from '../harness/core/log.js';
 import { withLbFault, type LbFault } from '../harness/faults/lb-faults.js';
-import { spreadTarget } from '../harness/run/run-pipeline.js';
+import { spreadTarget } from '../harness/traffic/spread-plan.js';
 import { defaultSpreadRequest, measureSpread } from '../harness/traffic/spread.js';
 import { checkLab, labPerSuite } from './suite-lab.js';
 

@@ -15,7 +15,7 @@ import { createLogger } from '../../harness/core/log.js';
 import { dockerClient } from '../../harness/engine/engine-facts.js';
 import { startEngine } from '../../harness/engine/select-engine.js';
 import { defaultNodeSuite, defaultVmSuite } from '../../harness/images/debian-suites.js';
-import { sideLoadImage } from '../../harness/images/side-load.js';
+import { sideLoadImage } from '../../harness/cluster/side-load.js';
 import { deployLab } from '../../harness/topology/lab.js';
 import { loadTopology } from '../../harness/topology/load-topology.js';
 import { runningTaskContainers } from '../../harness/inspect/swarm-state.js';

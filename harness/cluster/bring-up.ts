@@ -5,7 +5,7 @@ import { CommandError, ConfigError, errorMessage } from '../core/errors.js';
 import { cleanupOnInterrupt, sharedCleanup } from '../core/interrupt.js';
 import type { Logger } from '../core/log.js';
 import { waitFor } from '../core/wait.js';
-import { sideLoadImage } from '../images/side-load.js';
+import { sideLoadImage } from './side-load.js';
 import { Cluster } from './cluster.js';
 import type { ClusterProvider } from './cluster-provider.js';
 import { validateClusterSpec, type ClusterSpec } from './cluster-spec.js';

@@ -5,7 +5,7 @@ import type { Logger } from '../core/log.js';
 import { engineNameOption, engineOption, suiteOption } from '../engine/engine-cli.js';
 import { attachEngine, parseEngineChoice, startEngine } from '../engine/select-engine.js';
 import { Cluster } from './cluster.js';
-import { collectLogs } from './collect-logs.js';
+import { collectLogs } from '../inspect/collect-logs.js';
 import { describeCluster, type ClusterDescription } from './describe-cluster.js';
 import { clusterProvider } from '../providers/select-cluster.js';
 

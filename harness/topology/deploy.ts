@@ -7,7 +7,7 @@ import { SwarmlabError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { waitFor } from '../core/wait.js';
 import type Docker from 'dockerode';
-import { sideLoadImage } from '../images/side-load.js';
+import { sideLoadImage } from '../cluster/side-load.js';
 import { parseResolveOutput, resolveInTask } from '../inspect/dns-view.js';
 import { readSwarmState, taskContainersOf, type SwarmState } from '../inspect/swarm-state.js';
 import { pendingServices } from './convergence.js';

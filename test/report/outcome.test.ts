@@ -1,7 +1,7 @@
 import { ConfigError } from '../../harness/core/errors.js';
 import { parseTestFilter, selected } from '../../harness/checks/check-filter.js';
 import { applyFilter, type Outcome } from '../../harness/report/outcome.js';
-import { spreadPlans } from '../../harness/run/run-pipeline.js';
+import { spreadPlans } from '../../harness/traffic/spread-plan.js';
 import { loadTopology } from '../../harness/topology/load-topology.js';
 
 describe('--test filters', () => {

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { type SwarmNode, runIn } from '../cluster/swarm-node.js';
+import { type SwarmNode, runIn } from './swarm-node.js';
 import { deadline } from '../core/deadlines.js';
 import { SwarmlabError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { deadline } from '../core/deadlines.js';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import { inNamespace, listNamespaces } from '../inspect/namespaces.js';
-import type { Cluster } from './cluster.js';
-import { nodeScript } from './node-script.js';
+import type { Cluster } from '../cluster/cluster.js';
+import { nodeScript } from '../cluster/node-script.js';
+import { inNamespace, listNamespaces } from './namespaces.js';
 
-const collectScript = nodeScript(new URL('./scripts/collect.sh', import.meta.url));
+const collectScript = nodeScript(new URL('./collect.sh', import.meta.url));
 
 /**
  * Writes what a failed CI run needs to be debugged into DIR/<node>/: the
