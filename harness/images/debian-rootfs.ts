@@ -29,14 +29,9 @@ export async function debianRootfs(suite: DebianSuite, log: Logger): Promise<Cac
       ),
     );
     // debootstrap leaves apt lists and .deb files behind; they only make the image bigger.
-    await runOnHost(
-      'sh',
-      [
-        '-c',
-        `rm -rf ${dir}/root/var/cache/apt/archives/*.deb ${dir}/root/var/lib/apt/lists/* ${dir}/root/boot/*.dpkg-bak ${dir}/root/boot/*.new`,
-      ],
-      log,
-    );
+    const leftovers = 'var/cache/apt/archives/*.deb var/lib/apt/lists/* boot/*.dpkg-bak boot/*.new';
+    // The directory is an argument, never part of the script's text; the globs are the script's own.
+    await runOnHost('sh', ['-c', `cd "$1/root" && rm -rf ${leftovers}`, 'sh', dir], log);
   });
   return entry;
 }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { cacheKey } from '../core/cache.js';
+import { shellQuote } from '../core/run-command.js';
 import type { Logger } from '../core/log.js';
 import { debianRootfs } from './debian-rootfs.js';
 import type { DebianSuite } from './debian-suites.js';
@@ -22,9 +23,9 @@ export async function debianNodeImage(suite: DebianSuite, log: Logger): Promise<
   const entrypointFile = new URL(entrypointPath).pathname;
   // GNU tar --transform appends the entry point under its in-image path without touching the cache.
   const tarPipeline = [
-    `tar -C ${root} -c --numeric-owner --exclude=./boot --exclude=./lib/modules --exclude=./usr/lib/modules`,
+    `tar -C ${shellQuote(root)} -c --numeric-owner --exclude=./boot --exclude=./lib/modules --exclude=./usr/lib/modules`,
     `--exclude=./usr/share/doc --exclude=./usr/share/man --exclude=./usr/share/locale --exclude=./proc/* --exclude=./sys/*`,
-    `. -C ${entrypointFile.replace(/\/[^/]+$/, '')} --transform='s,^node-entrypoint.sh$,usr/local/bin/swarmlab-node-entrypoint,' node-entrypoint.sh`,
+    `. -C ${shellQuote(dirname(entrypointFile))} --transform='s,^node-entrypoint.sh$,usr/local/bin/swarmlab-node-entrypoint,' node-entrypoint.sh`,
   ].join(' ');
   return {
     ref: `swarmlab/node:${suite.name}-${key}`,

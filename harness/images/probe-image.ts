@@ -4,7 +4,7 @@ import { cachedDirectory, cacheKey } from '../core/cache.js';
 import { requireHostTools, type HostTool } from '../core/host-tools.js';
 import { labels } from '../core/labels.js';
 import type { Logger } from '../core/log.js';
-import { runOnHost } from '../core/run-command.js';
+import { runOnHost, shellQuote } from '../core/run-command.js';
 import type { ImageSource } from './image-source.js';
 
 const sourcePath = new URL('./probe/probe.c', import.meta.url);
@@ -36,7 +36,7 @@ export async function probeImage(log: Logger): Promise<ImageSource> {
   });
   return {
     ref: `swarmlab/probe:${cacheKey(inputs)}`,
-    tarPipeline: `tar -C ${build.path} -c --owner=0 --group=0 probe`,
+    tarPipeline: `tar -C ${shellQuote(build.path)} -c --owner=0 --group=0 probe`,
     changes: ['ENTRYPOINT ["/probe"]', `CMD ["serve", "${probePort}"]`, `LABEL ${labels.kind}=probe`],
   };
 }
