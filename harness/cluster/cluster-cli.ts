@@ -6,6 +6,7 @@ import { engineNameOption, engineOption, suiteOption } from '../engine/engine-cl
 import { attachEngine, parseEngineChoice, startEngine } from '../engine/select-engine.js';
 import { Cluster } from './cluster.js';
 import { collectLogs } from '../inspect/collect-logs.js';
+import type { ClusterSpec } from './cluster-spec.js';
 import { describeCluster, type ClusterDescription } from './describe-cluster.js';
 import { clusterProvider } from '../providers/select-cluster.js';
 
@@ -39,41 +40,29 @@ export function registerClusterCommands(program: Command, log: Logger): void {
     .addOption(engineOption())
     .addOption(engineNameOption())
     .addOption(suiteOption())
-    .action(
-      async (
-        opts: EngineOpts & {
-          name: string;
-          managers: number;
-          workers: number;
-          nodeImage: string;
-          managerImage?: string;
-          workerImage?: string;
-          suite: string;
+    .action(async (opts: EngineOpts & ClusterSpec & { suite: string }) => {
+      const started = Date.now();
+      const nodeImages = [opts.nodeImage, opts.managerImage, opts.workerImage].filter((i): i is string => Boolean(i));
+      const { bringUpCluster } = await import('./bring-up.js');
+      const engine = await startEngine(
+        { choice: parseEngineChoice(opts.engine), name: opts.engineName, suite: opts.suite, nodeImages },
+        log,
+      );
+      const cluster = await bringUpCluster(
+        {
+          name: opts.name,
+          managers: opts.managers,
+          workers: opts.workers,
+          nodeImage: opts.nodeImage,
+          managerImage: opts.managerImage,
+          workerImage: opts.workerImage,
         },
-      ) => {
-        const started = Date.now();
-        const nodeImages = [opts.nodeImage, opts.managerImage, opts.workerImage].filter((i): i is string => Boolean(i));
-        const { bringUpCluster } = await import('./bring-up.js');
-        const engine = await startEngine(
-          { choice: parseEngineChoice(opts.engine), name: opts.engineName, suite: opts.suite, nodeImages },
-          log,
-        );
-        const cluster = await bringUpCluster(
-          {
-            name: opts.name,
-            managers: opts.managers,
-            workers: opts.workers,
-            nodeImage: opts.nodeImage,
-            managerImage: opts.managerImage,
-            workerImage: opts.workerImage,
-          },
-          clusterProvider(engine),
-          log,
-        );
-        log.info(`cluster "${cluster.name}" Ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-        printClusters([await describeCluster(cluster)]);
-      },
-    );
+        clusterProvider(engine),
+        log,
+      );
+      log.info(`cluster "${cluster.name}" Ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      printClusters([await describeCluster(cluster)]);
+    });
 
   program
     .command('ls')
