@@ -18,9 +18,11 @@ mount --make-rshared / 2>/dev/null || :
 # and its address stay. SIGTERM (docker stop) stops dockerd and then the node.
 restart=0
 daemon=
+attempt=1
 trap 'restart=1; kill -TERM "$daemon" 2>/dev/null || :' HUP
 trap 'kill -TERM "$daemon" 2>/dev/null || :; wait "$daemon" || :; exit 0' TERM INT
 while :; do
+  started=$(date +%s)
   dockerd -H unix:///var/run/docker.sock --tls=false "$@" &
   daemon=$!
   # A trapped signal ends `wait` early: wait again until dockerd has really exited.
@@ -33,6 +35,14 @@ while :; do
   if [ "$restart" = 1 ]; then
     restart=0
     echo "swarmlab: dockerd exited ($status) for a restart; starting it again" >&2
+    continue
+  fi
+  # Under emulation, with several nodes starting at once, dockerd can give up on its own containerd
+  # ("timeout waiting for containerd to start"). A failure within its first 90 s is retried twice,
+  # in the open; a daemon that fails later, or a third time, ends the node.
+  if [ "$status" -ne 0 ] && [ $(($(date +%s) - started)) -lt 90 ] && [ "$attempt" -lt 3 ]; then
+    attempt=$((attempt + 1))
+    echo "swarmlab: dockerd failed during start-up ($status); starting it again (attempt $attempt of 3)" >&2
     continue
   fi
   exit "$status"
