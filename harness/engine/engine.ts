@@ -29,6 +29,8 @@ export interface RunningEngine {
   facts(): Promise<EngineFacts>;
   /** What the watch (engine-watch.ts) checks while a command uses the engine. */
   watchTarget(): WatchTarget;
+  /** This command booted it (a VM that was not running): a run stops what it booted and leaves what it found. */
+  readonly bootedHere: boolean;
   /** Stops what this engine started; for the local engine there is nothing to stop. */
   stop(): Promise<void>;
 }

@@ -67,6 +67,7 @@ export class LocalEngine implements RunningEngine {
   readonly kind = 'local' as const;
   readonly name = 'local';
   readonly speed = 'native' as const;
+  readonly bootedHere = false;
 
   constructor(
     readonly dockerHost: string,

@@ -9,7 +9,6 @@ import type { RunningEngine } from '../engine/engine.js';
 import { startEngine, type EngineRequest } from '../engine/select-engine.js';
 import { cancellationReason } from '../core/cancel.js';
 import { EngineDiedError, explainFailure } from '../engine/engine-watch.js';
-import { VmEngine } from '../engine/vm/vm-engine.js';
 import { formatCheckResults } from '../report/console.js';
 import { writeJunit } from '../report/junit.js';
 import { failureReason, formatSpread, writeSpreadArtifacts } from '../report/spread-report.js';
@@ -60,14 +59,12 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
   const outcomes: Outcome[] = [];
   let engine: RunningEngine | undefined;
   let lab: Lab | undefined;
-  const vmWasRunning =
-    options.engine.choice !== 'local' && (await VmEngine.attach(options.engine.name, log)) !== undefined;
   const cleanup = sharedCleanup(async () => {
     // A dead engine took the cluster with it; there is nothing left to remove.
     if (options.keep || cancellationReason() instanceof EngineDiedError) return;
     await lab?.destroy();
     // A VM this run booted is stopped again; one that was already running is left as found.
-    if (engine?.kind === 'vm' && !vmWasRunning) await engine.stop();
+    if (engine?.bootedHere) await engine.stop();
   });
   const unregister = cleanupOnInterrupt(cleanup);
   try {

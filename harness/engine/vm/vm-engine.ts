@@ -143,7 +143,7 @@ export class VmEngineProvider implements EngineProvider {
     }
     const state = await vmStates.read(name);
     if (!state) throw new SwarmlabError('vm-engine', `state of VM "${name}" vanished during boot`);
-    return new VmEngine(state, this.log);
+    return new VmEngine(state, this.log, true);
   }
 }
 
@@ -157,6 +157,7 @@ export class VmEngine implements RunningEngine {
   constructor(
     readonly state: VmState,
     private readonly log: Logger,
+    readonly bootedHere = false,
   ) {}
 
   /**
