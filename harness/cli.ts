@@ -10,6 +10,7 @@ import { registerDoctorCommand } from './doctor/doctor-cli.js';
 import { registerEngineCommands } from './engine/engine-cli.js';
 import { explainFailure } from './engine/engine-watch.js';
 import { registerMatrixCommand, registerRunCommand } from './run/run-cli.js';
+import { registerScenarioCommand } from './scenario/scenario-cli.js';
 import { registerTopologyCommands } from './topology/topology-cli.js';
 import { registerTrafficCommands } from './traffic/traffic-cli.js';
 
@@ -34,6 +35,7 @@ registerCheckCommands(program, log);
 registerTrafficCommands(program, log);
 registerRunCommand(program, log);
 registerMatrixCommand(program, log);
+registerScenarioCommand(program, log);
 registerDoctorCommand(program, log);
 
 try {

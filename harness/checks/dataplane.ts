@@ -1,4 +1,5 @@
 import type { Cluster } from '../cluster/cluster.js';
+import type { SwarmNode } from '../cluster/swarm-node.js';
 import { buildNodeModel, type NodeLbModel } from '../inspect/lb-model.js';
 import { readDnsAnswers, type DnsAnswer } from '../inspect/dns-view.js';
 import { dumpNode } from '../inspect/node-dump.js';
@@ -16,17 +17,25 @@ export interface DataplaneSnapshot {
   dns?: DnsAnswer[];
 }
 
+export interface SnapshotOptions {
+  /** Read the DNS answers too (default true). */
+  dns?: boolean;
+  /** The nodes to read (default every node): a scenario leaves out the nodes it stopped. */
+  nodes?: readonly SwarmNode[];
+}
+
 /**
  * Reads every node (in parallel, one exec each), the managers' state and,
  * unless no DNS check is wanted, the DNS answers seen by client tasks.
  */
-export async function snapshotDataplane(cluster: Cluster, options: { dns?: boolean } = {}): Promise<DataplaneSnapshot> {
+export async function snapshotDataplane(cluster: Cluster, options: SnapshotOptions = {}): Promise<DataplaneSnapshot> {
+  const nodes = options.nodes ?? cluster.nodes;
   // DNS needs the managers' view (which networks, which names) but not the node dumps: run it beside them.
   const withDns = readSwarmState(cluster).then(async (swarm) => ({
     swarm,
-    dns: options.dns === false ? undefined : await readDnsAnswers(cluster, swarm),
+    dns: options.dns === false ? undefined : await readDnsAnswers(cluster, swarm, nodes),
   }));
-  const [{ swarm, dns }, dumps] = await Promise.all([withDns, Promise.all(cluster.nodes.map(dumpNode))]);
+  const [{ swarm, dns }, dumps] = await Promise.all([withDns, Promise.all(nodes.map(dumpNode))]);
   return { swarm, models: dumps.map((d) => buildNodeModel(d, swarm)), ...(dns ? { dns } : {}) };
 }
 

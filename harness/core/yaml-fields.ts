@@ -20,7 +20,8 @@ export class FieldReader {
     this.js = doc.toJS();
   }
 
-  private location(path: Path): string {
+  /** file:line of a field (of its closest parent that exists). */
+  location(path: Path): string {
     // The closest node that exists: a missing field is reported at its parent's line.
     for (let depth = path.length; depth >= 0; depth--) {
       const node = depth === 0 ? this.doc.contents : this.doc.getIn(path.slice(0, depth), true);

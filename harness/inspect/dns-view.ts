@@ -1,4 +1,5 @@
 import type { Cluster } from '../cluster/cluster.js';
+import type { SwarmNode } from '../cluster/swarm-node.js';
 import { CommandError } from '../core/errors.js';
 import { execInTask, type TaskContainer } from '../cluster/task-container.js';
 import { taskContainersOf, type SwarmState } from './swarm-state.js';
@@ -34,7 +35,11 @@ function networksOf(swarm: SwarmState, serviceId: string): string[] {
  * networks at once. The client is the probe service on the fewest networks,
  * so that the answer belongs to this network whenever the topology allows it.
  */
-export async function readDnsAnswers(cluster: Cluster, swarm: SwarmState): Promise<DnsAnswer[]> {
+export async function readDnsAnswers(
+  cluster: Cluster,
+  swarm: SwarmState,
+  reachable: readonly SwarmNode[] = cluster.nodes,
+): Promise<DnsAnswer[]> {
   const perNetwork = swarm.networks
     .filter((n) => n.name !== 'ingress')
     .map(async (network): Promise<DnsAnswer[]> => {
@@ -42,7 +47,8 @@ export async function readDnsAnswers(cluster: Cluster, swarm: SwarmState): Promi
       const clientService = attached
         .filter((s) => s.image.startsWith('swarmlab/probe'))
         .sort((a, b) => networksOf(swarm, a.id).length - networksOf(swarm, b.id).length)[0];
-      const client = clientService && taskContainersOf(cluster, swarm, clientService.name)[0];
+      const client =
+        clientService && taskContainersOf(cluster, swarm, clientService.name).find((t) => reachable.includes(t.node));
       if (!clientService || !client) return [];
       const names = attached.flatMap((s) => [s.name, `tasks.${s.name}`]);
       const out = await resolveInTask(client, names);

@@ -129,7 +129,7 @@ export async function deployTopology(
 }
 
 /** Polls the managers' state (one exec) until every service has its tasks running, then waits for DNS. */
-async function waitForConvergence(cluster: Cluster, topology: Topology, timeoutMs: number): Promise<void> {
+export async function waitForConvergence(cluster: Cluster, topology: Topology, timeoutMs: number): Promise<void> {
   const convergeBy = Date.now() + timeoutMs;
   const swarm = await waitFor(
     {

@@ -1,0 +1,92 @@
+import type { Cluster } from '../cluster/cluster.js';
+import { dockerIn, type SwarmNode } from '../cluster/swarm-node.js';
+import { SwarmlabError } from '../core/errors.js';
+import { sleep } from '../core/wait.js';
+import { runningTaskContainers } from '../inspect/swarm-state.js';
+import type { Topology } from '../topology/topology.js';
+import type { NodeRef, ScenarioAction } from './scenario.js';
+
+/** What a scenario has changed so far: what Swarm should now run, and which nodes are stopped. */
+export interface ScenarioState {
+  cluster: Cluster;
+  /** The topology as the steps so far have changed it (replicas, endpoint modes): what convergence waits for. */
+  desired: Topology;
+  /** Nodes a step stopped: not read until a step starts them again. */
+  stopped: Set<SwarmNode>;
+  /** The node the latest step with a node worked on (`node: previous`). */
+  lastNode?: SwarmNode;
+}
+
+async function resolveNode(state: ScenarioState, ref: NodeRef): Promise<SwarmNode> {
+  if ('id' in ref) return state.cluster.node(ref.id);
+  if ('taskOf' in ref) {
+    const [task] = await runningTaskContainers(state.cluster, ref.taskOf);
+    if (!task) throw new SwarmlabError('scenario', `no running task of ${ref.taskOf} to find its node by`);
+    return task.node;
+  }
+  if (!state.lastNode) throw new SwarmlabError('scenario', 'no earlier step worked on a node');
+  return state.lastNode;
+}
+
+function withService(topology: Topology, name: string, change: (s: Topology['services'][number]) => object): Topology {
+  return { ...topology, services: topology.services.map((s) => (s.name === name ? { ...s, ...change(s) } : s)) };
+}
+
+const onManager = (state: ScenarioState, args: readonly string[]) => state.cluster.onManager((m) => dockerIn(m, args));
+
+/**
+ * Carries out one action and returns what it did, naming the node or task it
+ * chose. Swarm-wide changes go to a manager that answers; node changes go to
+ * the node through the provider (stop, start, daemon restart).
+ */
+export async function applyAction(state: ScenarioState, action: ScenarioAction): Promise<string> {
+  switch (action.kind) {
+    case 'scale':
+      await onManager(state, ['service', 'scale', '--detach', `${action.service}=${action.replicas}`]);
+      state.desired = withService(state.desired, action.service, () => ({ replicas: action.replicas }));
+      return `scaled ${action.service} to ${action.replicas}`;
+    case 'update': {
+      const args = ['service', 'update', '--detach'];
+      if (action.endpointMode) args.push('--endpoint-mode', action.endpointMode);
+      for (const [key, value] of Object.entries(action.env)) args.push('--env-add', `${key}=${value}`);
+      if (action.force) args.push('--force');
+      await onManager(state, [...args, action.service]);
+      const { endpointMode } = action;
+      if (endpointMode) state.desired = withService(state.desired, action.service, () => ({ endpointMode }));
+      return `docker ${args.join(' ')} ${action.service}`;
+    }
+    case 'kill': {
+      const [task] = await runningTaskContainers(state.cluster, action.service);
+      if (!task) throw new SwarmlabError('scenario', `no running task of ${action.service} to kill`);
+      await dockerIn(task.node, ['kill', task.containerId]);
+      return `killed ${task.taskName} on ${task.node.hostname}`;
+    }
+    case 'wait':
+      await sleep(action.seconds * 1000);
+      return `waited ${action.seconds} s`;
+    case 'exec':
+      return `docker ${action.args.join(' ')}: ${(await onManager(state, action.args)).trim().split('\n')[0] ?? ''}`;
+    default: {
+      const node = await resolveNode(state, action.node);
+      state.lastNode = node;
+      switch (action.kind) {
+        case 'drain':
+        case 'activate':
+        case 'pause':
+          await onManager(state, ['node', 'update', '--availability', action.kind, node.hostname]);
+          return `${action.kind} ${node.hostname}`;
+        case 'restart-daemon':
+          await node.restartDaemon();
+          return `restarted the Docker daemon of ${node.hostname}`;
+        case 'stop-node':
+          state.stopped.add(node);
+          await node.stop();
+          return `stopped ${node.hostname}`;
+        case 'start-node':
+          await node.start();
+          state.stopped.delete(node);
+          return `started ${node.hostname}`;
+      }
+    }
+  }
+}

@@ -1,0 +1,220 @@
+import { dirname, resolve } from 'node:path';
+import { checkCatalog, checkInfo } from '../checks/check-catalog.js';
+import { type FieldReader, type Path, readConfigFile, readYaml } from '../core/yaml-fields.js';
+import { loadTopology } from '../topology/load-topology.js';
+import type { Topology } from '../topology/topology.js';
+import {
+  type ActionKind,
+  actionKinds,
+  type NodeRef,
+  nodeActions,
+  type Scenario,
+  type ScenarioAction,
+  type ScenarioStep,
+} from './scenario.js';
+
+// The scenario's name names its cluster too, so it follows the cluster name's rule.
+const namePattern = /^[a-z][a-z0-9-]{0,23}$/;
+const defaultSettleSeconds = 120;
+
+/** The fields each action takes besides the ones every step has. */
+const actionFields: Record<ActionKind, readonly string[]> = {
+  scale: ['service', 'replicas'],
+  update: ['service', 'endpointMode', 'env', 'force'],
+  drain: ['node'],
+  activate: ['node'],
+  pause: ['node'],
+  'restart-daemon': ['node'],
+  'stop-node': ['node'],
+  'start-node': ['node'],
+  kill: ['service'],
+  wait: ['seconds'],
+  exec: ['args'],
+};
+const stepFields = ['name', 'action', 'checks', 'expect', 'settle'];
+
+function readService(r: FieldReader, path: Path, topology: Topology): string {
+  const names = topology.services.map((s) => s.name);
+  const name = r.string(path, undefined, `a service of ${topology.source} (${names.join(', ')})`);
+  if (!names.includes(name)) r.fail(path, `a service of ${topology.source} (${names.join(', ')})`, name);
+  return name;
+}
+
+function readNode(r: FieldReader, path: Path, topology: Topology, index: number, previousNode: boolean): NodeRef {
+  const { managers, workers } = topology.cluster;
+  const ids = [
+    ...Array.from({ length: managers }, (_, i) => `m${i + 1}`),
+    ...Array.from({ length: workers }, (_, i) => `w${i + 1}`),
+  ];
+  const expected = `a node id (${ids.join(', ')}), previous, or { taskOf: SERVICE }`;
+  const v = r.value(path);
+  if (v === 'previous') {
+    if (!previousNode) r.fail(path, `a node: no step before step ${index} works on one, so there is no previous`, v);
+    return { previous: true };
+  }
+  if (typeof v === 'string') {
+    if (!ids.includes(v)) r.fail(path, expected, v);
+    return { id: v };
+  }
+  if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+    r.map(path, ['taskOf']);
+    return { taskOf: readService(r, [...path, 'taskOf'], topology) };
+  }
+  return r.fail(path, expected, v);
+}
+
+function readAction(
+  r: FieldReader,
+  p: Path,
+  kind: ActionKind,
+  topology: Topology,
+  index: number,
+  previousNode: boolean,
+): ScenarioAction {
+  switch (kind) {
+    case 'scale':
+      return {
+        kind,
+        service: readService(r, [...p, 'service'], topology),
+        replicas: r.integer([...p, 'replicas'], 0, 50),
+      };
+    case 'update': {
+      const env: Record<string, string> = {};
+      const rawEnv = r.value([...p, 'env']);
+      if (rawEnv !== undefined) {
+        if (typeof rawEnv !== 'object' || rawEnv === null || Array.isArray(rawEnv)) {
+          r.fail([...p, 'env'], 'a mapping of environment variables', rawEnv);
+        }
+        for (const [key, value] of Object.entries(rawEnv)) env[key] = String(value);
+      }
+      const endpointMode = r.value([...p, 'endpointMode']);
+      const action: ScenarioAction = {
+        kind,
+        service: readService(r, [...p, 'service'], topology),
+        ...(endpointMode === undefined
+          ? {}
+          : { endpointMode: r.oneOf([...p, 'endpointMode'], ['vip', 'dnsrr'] as const, 'vip') }),
+        env,
+        force: r.boolean([...p, 'force'], false),
+      };
+      if (endpointMode === undefined && Object.keys(env).length === 0 && !action.force) {
+        r.fail(p, 'an update with endpointMode, env or force: true', 'none of them');
+      }
+      return action;
+    }
+    case 'kill':
+      return { kind, service: readService(r, [...p, 'service'], topology) };
+    case 'wait':
+      return { kind, seconds: r.integer([...p, 'seconds'], 1, 3600) };
+    case 'exec': {
+      const args = r.stringList([...p, 'args']);
+      if (args.length === 0) r.fail([...p, 'args'], 'the docker CLI arguments, e.g. [service, ls]', []);
+      return { kind, args };
+    }
+    default:
+      return { kind, node: readNode(r, [...p, 'node'], topology, index, previousNode) };
+  }
+}
+
+function readPatterns(r: FieldReader, path: Path): string[] {
+  return r.stringList(path).map((pattern, i) => {
+    try {
+      new RegExp(pattern.replace(/^!/, ''));
+    } catch {
+      r.fail([...path, i], 'a regular expression over check ids (a leading ! leaves out)', pattern);
+    }
+    return pattern;
+  });
+}
+
+function readExpect(r: FieldReader, path: Path): string[] {
+  const v = r.value(path);
+  if (v === undefined || v === 'pass') return [];
+  r.map(path, ['fail']);
+  const ids = r.stringList([...path, 'fail']);
+  if (ids.length === 0) r.fail([...path, 'fail'], 'the check ids the step must make fail', []);
+  ids.forEach((id, i) => {
+    if (!checkInfo(id)) r.fail([...path, 'fail', i], `a check id (${checkCatalog.map((c) => c.id).join(', ')})`, id);
+  });
+  return ids;
+}
+
+function readSettle(r: FieldReader, path: Path): number {
+  const v = r.value(path);
+  if (v === undefined) return defaultSettleSeconds;
+  const match = typeof v === 'string' ? /^(\d+)(s|m)$/.exec(v) : null;
+  if (!match) return r.fail(path, 'a duration such as 90s or 3m', v);
+  const seconds = Number(match[1]) * (match[2] === 'm' ? 60 : 1);
+  if (seconds < 1 || seconds > 3600) r.fail(path, 'a duration from 1s to 60m', v);
+  return seconds;
+}
+
+function describeNode(node: NodeRef): string {
+  if ('id' in node) return node.id;
+  if ('taskOf' in node) return `the node running a task of ${node.taskOf}`;
+  return 'the same node';
+}
+
+/** A step's name when the file gives none: what it does. */
+function actionTitle(action: ScenarioAction): string {
+  switch (action.kind) {
+    case 'scale':
+      return `scale ${action.service} to ${action.replicas}`;
+    case 'update': {
+      const what = [
+        action.endpointMode ? `endpoint mode ${action.endpointMode}` : '',
+        Object.keys(action.env).length ? `env ${Object.keys(action.env).join(', ')}` : '',
+        action.force ? 'forced' : '',
+      ].filter(Boolean);
+      return `update ${action.service} (${what.join(', ')})`;
+    }
+    case 'kill':
+      return `kill a task of ${action.service}`;
+    case 'wait':
+      return `wait ${action.seconds} s`;
+    case 'exec':
+      return `docker ${action.args.join(' ')}`;
+    default:
+      return `${action.kind} ${describeNode(action.node)}`;
+  }
+}
+
+function readStep(r: FieldReader, index: number, topology: Topology, previousNode: boolean): ScenarioStep {
+  const p = ['steps', index - 1];
+  const kind = r.oneOf([...p, 'action'], actionKinds, 'wait');
+  if (r.value([...p, 'action']) === undefined) r.fail([...p, 'action'], `one of ${actionKinds.join(', ')}`);
+  r.map(p, [...stepFields, ...actionFields[kind]]);
+  const action = readAction(r, p, kind, topology, index, previousNode);
+  return {
+    index,
+    name: r.optionalString([...p, 'name']) ?? actionTitle(action),
+    at: r.location(p),
+    action,
+    checks: readPatterns(r, [...p, 'checks']),
+    expectFail: readExpect(r, [...p, 'expect']),
+    settleSeconds: readSettle(r, [...p, 'settle']),
+  };
+}
+
+/**
+ * Parses and validates a scenario; its topology file is loaded relative to the
+ * scenario's folder. The first mistake is thrown as a ConfigError with file and line.
+ */
+export async function parseScenario(text: string, file: string): Promise<Scenario> {
+  const r = readYaml(text, file);
+  r.map([], ['name', 'description', 'topology', 'steps']);
+  const name = r.string(['name'], namePattern, 'up to 24 lower-case letters, digits and -, starting with a letter');
+  const topologyFile = r.string(['topology'], /\.ya?ml$/, 'the path of a topology file (.yaml), relative to this file');
+  const topology = await loadTopology(resolve(dirname(file), topologyFile));
+  const steps: ScenarioStep[] = [];
+  r.list(['steps'], true).forEach((_, i) => {
+    const previousNode = steps.some((s) => (nodeActions as readonly string[]).includes(s.action.kind));
+    steps.push(readStep(r, i + 1, topology, previousNode));
+  });
+  const description = r.optionalString(['description']);
+  return { name, source: file, ...(description ? { description } : {}), topology, steps };
+}
+
+export async function loadScenario(file: string): Promise<Scenario> {
+  return parseScenario(await readConfigFile(file, 'a readable scenario file'), file);
+}

@@ -1,0 +1,240 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseTestFilter, selected } from '../checks/check-filter.js';
+import type { CheckResult } from '../checks/check-result.js';
+import { evaluateDataplane, snapshotDataplane } from '../checks/dataplane.js';
+import { errorMessage } from '../core/errors.js';
+import { deadline } from '../core/deadlines.js';
+import { cleanupOnInterrupt, sharedCleanup } from '../core/interrupt.js';
+import type { Logger } from '../core/log.js';
+import { sleep } from '../core/wait.js';
+import type { RunningEngine } from '../engine/engine.js';
+import { type EngineRequest, startEngine } from '../engine/select-engine.js';
+import { nodeDumpText } from '../inspect/node-dump.js';
+import type { Outcome } from '../report/outcome.js';
+import { writeJunit } from '../report/junit.js';
+import { waitForConvergence } from '../topology/deploy.js';
+import { deployLab, type Lab } from '../topology/lab.js';
+import { applyAction, type ScenarioState } from './actions.js';
+import type { Scenario, ScenarioStep } from './scenario.js';
+
+export interface ScenarioRunOptions {
+  engine: EngineRequest;
+  nodeImage?: string;
+  keep: boolean;
+  artifactsDir: string;
+  junitFile?: string;
+}
+
+export interface StepResult {
+  index: number;
+  name: string;
+  at: string;
+  /** What the action did, naming the node or task it chose. */
+  did: string;
+  status: 'pass' | 'fail';
+  /** Why it failed: the action's error, or what the checks saw against what was expected. */
+  message: string;
+  seconds: { action: number; converge: number; settle: number };
+  /** Per node read: seconds from the Swarm's convergence until it showed no unexpected finding; null: never. */
+  nodeSettled: Record<string, number | null>;
+  /** The findings of the last read. */
+  findings: CheckResult[];
+}
+
+export interface ScenarioSummary {
+  scenario: string;
+  passed: boolean;
+  steps: StepResult[];
+}
+
+/** Whether a read's findings are what the step expects: none, or exactly the expected checks failing. */
+function asExpected(step: ScenarioStep, findings: readonly CheckResult[]): boolean {
+  const failing = [...new Set(findings.map((f) => f.check))].sort();
+  return failing.join(' ') === [...step.expectFail].sort().join(' ');
+}
+
+function describeFindings(findings: readonly CheckResult[], limit = 6): string {
+  const lines = findings
+    .slice(0, limit)
+    .map((f) => `${f.check} on ${f.node}${f.service ? ` (${f.service})` : ''}: expected ${f.expected}; seen ${f.seen}`);
+  return [...lines, ...(findings.length > limit ? [`and ${findings.length - limit} more`] : [])].join('; ');
+}
+
+/**
+ * After a step: polls every running node's checks (the selected ones) until
+ * they are what the step expects or its settle time runs out, and notes when
+ * each node first matched.
+ */
+async function settle(
+  state: ScenarioState,
+  step: ScenarioStep,
+  log: Logger,
+): Promise<{ ok: boolean; nodeSettled: Record<string, number | null>; findings: CheckResult[] }> {
+  const filter = parseTestFilter(step.checks);
+  const started = Date.now();
+  const nodeSettled: Record<string, number | null> = {};
+  let findings: CheckResult[] = [];
+  for (;;) {
+    const nodes = state.cluster.nodes.filter((n) => !state.stopped.has(n));
+    const snapshot = await snapshotDataplane(state.cluster, { nodes });
+    const results = evaluateDataplane(snapshot).filter((r) => selected(filter, r.check));
+    findings = results.filter((r) => r.status === 'fail');
+    const elapsed = (Date.now() - started) / 1000;
+    // A node has settled once it shows no finding the step does not expect.
+    for (const node of nodes) {
+      const unexpected = findings.some((f) => f.node === node.hostname && !step.expectFail.includes(f.check));
+      if (!(node.hostname in nodeSettled) && !unexpected) nodeSettled[node.hostname] = elapsed;
+    }
+    if (asExpected(step, findings)) return { ok: true, nodeSettled, findings };
+    if (elapsed > step.settleSeconds) {
+      for (const node of nodes) nodeSettled[node.hostname] ??= null;
+      return { ok: false, nodeSettled, findings };
+    }
+    log.info(`step ${step.index}: ${findings.length} findings after ${elapsed.toFixed(0)} s; reading again`);
+    await sleep(2000);
+  }
+}
+
+async function dumpNodes(state: ScenarioState): Promise<Record<string, string>> {
+  const nodes = state.cluster.nodes.filter((n) => !state.stopped.has(n));
+  const texts = await Promise.all(nodes.map((n) => nodeDumpText(n).catch((e: unknown) => `(${errorMessage(e)})`)));
+  return Object.fromEntries(nodes.map((n, i) => [n.hostname, texts[i] ?? '']));
+}
+
+async function runStep(
+  state: ScenarioState,
+  step: ScenarioStep,
+  artifactsDir: string,
+  log: Logger,
+): Promise<StepResult> {
+  const before = await dumpNodes(state);
+  const seconds = { action: 0, converge: 0, settle: 0 };
+  const base = { index: step.index, name: step.name, at: step.at, seconds };
+  const timed = async <T>(key: keyof typeof seconds, work: () => Promise<T>): Promise<T> => {
+    const t0 = Date.now();
+    try {
+      return await work();
+    } finally {
+      seconds[key] = (Date.now() - t0) / 1000;
+    }
+  };
+  let did = '';
+  try {
+    did = await timed('action', () =>
+      log.step(`step ${step.index}: ${step.name}`, () => applyAction(state, step.action)),
+    );
+    await timed('converge', () => waitForConvergence(state.cluster, state.desired, deadline('converge')));
+  } catch (error) {
+    const result: StepResult = {
+      ...base,
+      did,
+      status: 'fail',
+      message: `${did ? `after "${did}": ` : ''}${errorMessage(error)}`,
+      nodeSettled: {},
+      findings: [],
+    };
+    await saveStepArtifacts(state, result, before, artifactsDir);
+    return result;
+  }
+  const settled = await timed('settle', () => settle(state, step, log));
+  const expected = step.expectFail.length ? `exactly ${step.expectFail.join(', ')} failing` : 'every check passing';
+  const result: StepResult = {
+    ...base,
+    did,
+    status: settled.ok ? 'pass' : 'fail',
+    message: settled.ok
+      ? `as expected (${expected})`
+      : `expected ${expected} within ${step.settleSeconds} s of convergence; seen: ${describeFindings(settled.findings) || 'no finding'}`,
+    nodeSettled: settled.nodeSettled,
+    findings: settled.findings,
+  };
+  if (!settled.ok) await saveStepArtifacts(state, result, before, artifactsDir);
+  return result;
+}
+
+/** A failed step's evidence: every node's dump before and after, and the findings. */
+async function saveStepArtifacts(
+  state: ScenarioState,
+  result: StepResult,
+  before: Record<string, string>,
+  artifactsDir: string,
+): Promise<void> {
+  const dir = join(artifactsDir, `step-${result.index}`);
+  const after = await dumpNodes(state);
+  for (const [when, dumps] of [
+    ['before', before],
+    ['after', after],
+  ] as const) {
+    await mkdir(join(dir, when), { recursive: true });
+    for (const [node, text] of Object.entries(dumps)) await writeFile(join(dir, when, `${node}.node-dump.txt`), text);
+  }
+  await writeFile(join(dir, 'step.json'), `${JSON.stringify(result, null, 2)}\n`);
+}
+
+export function formatStep(r: StepResult, total: number): string {
+  const nodes = Object.entries(r.nodeSettled)
+    .map(([node, s]) => `${node} ${s === null ? 'never' : `${s.toFixed(1)} s`}`)
+    .join(', ');
+  const s = r.seconds;
+  return [
+    `step ${r.index}/${total} ${r.name}: ${r.status.toUpperCase()} (${r.did || 'action failed'})`,
+    `  action ${s.action.toFixed(1)} s, Swarm converged ${s.converge.toFixed(1)} s, checks ${s.settle.toFixed(1)} s` +
+      (nodes ? `; each node as expected after: ${nodes}` : ''),
+    ...(r.status === 'fail' ? [`  ${r.at}: ${r.message}`] : []),
+  ].join('\n');
+}
+
+/**
+ * engine -> cluster -> deploy -> the steps one by one (action, Swarm
+ * convergence, checks until as expected) -> report. Steps go on after a failed
+ * one; each is a JUnit testcase. Everything is removed at the end (also on
+ * Ctrl-C) unless `keep`.
+ */
+export async function runScenario(
+  scenario: Scenario,
+  options: ScenarioRunOptions,
+  log: Logger,
+): Promise<ScenarioSummary> {
+  let engine: RunningEngine | undefined;
+  let lab: Lab | undefined;
+  const cleanup = sharedCleanup(async () => {
+    if (options.keep) return;
+    await lab?.destroy();
+    if (engine?.bootedHere) await engine.stop();
+  });
+  const unregister = cleanupOnInterrupt(cleanup);
+  const steps: StepResult[] = [];
+  try {
+    const nodeImage = options.nodeImage ?? scenario.topology.cluster.nodeImage;
+    engine = await startEngine({ ...options.engine, nodeImages: [nodeImage] }, log);
+    const started = engine;
+    lab = await deployLab(started, scenario.topology, { clusterName: scenario.name.slice(0, 24), nodeImage }, log);
+    const state: ScenarioState = { cluster: lab.cluster, desired: scenario.topology, stopped: new Set() };
+    for (const step of scenario.steps) {
+      const result = await runStep(state, step, options.artifactsDir, log);
+      steps.push(result);
+      process.stdout.write(`${formatStep(result, scenario.steps.length)}\n`);
+    }
+  } finally {
+    await cleanup().catch((e: unknown) => log.warn(`clean-up failed: ${errorMessage(e)} (run swarmlab down --all)`));
+    unregister();
+  }
+  const passed = steps.length === scenario.steps.length && steps.every((s) => s.status === 'pass');
+  const summary = { scenario: scenario.name, passed, steps };
+  await writeScenarioReports(summary, options);
+  return summary;
+}
+
+async function writeScenarioReports(summary: ScenarioSummary, options: ScenarioRunOptions): Promise<void> {
+  await mkdir(options.artifactsDir, { recursive: true });
+  await writeFile(join(options.artifactsDir, 'scenario.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  const outcomes: Outcome[] = summary.steps.map((s) => ({
+    stage: summary.scenario,
+    check: `step ${s.index}`,
+    subject: s.name,
+    status: s.status,
+    message: `${s.did}: ${s.message}`,
+  }));
+  await writeJunit(outcomes, options.junitFile ?? join(options.artifactsDir, 'junit.xml'), 'swarmlab.scenario');
+}

@@ -1,0 +1,64 @@
+import type { EndpointMode, Topology } from '../topology/topology.js';
+
+/**
+ * A scenario: a topology and a list of steps, each changing the Swarm and
+ * saying what must hold on every node after it. Loaded from YAML by
+ * load-scenario.ts, the only place that accepts untyped input.
+ */
+
+/** Which node an action works on. */
+export type NodeRef =
+  /** A node by its id in the cluster: m1, w2. */
+  | { id: string }
+  /** The node of a running task of a service (the first, by task slot). */
+  | { taskOf: string }
+  /** The node the latest earlier step with a node worked on. */
+  | { previous: true };
+
+export type NodeAction = 'drain' | 'activate' | 'pause' | 'restart-daemon' | 'stop-node' | 'start-node';
+export const nodeActions: readonly NodeAction[] = [
+  'drain',
+  'activate',
+  'pause',
+  'restart-daemon',
+  'stop-node',
+  'start-node',
+];
+
+export type ScenarioAction =
+  | { kind: 'scale'; service: string; replicas: number }
+  /** A rolling update: a new endpoint mode, environment, or (force) the same spec again. */
+  | { kind: 'update'; service: string; endpointMode?: EndpointMode; env: Record<string, string>; force: boolean }
+  | { kind: NodeAction; node: NodeRef }
+  /** Kills the container of one running task of a service; Swarm replaces the task. */
+  | { kind: 'kill'; service: string }
+  | { kind: 'wait'; seconds: number }
+  /** A docker CLI command on a manager, for what the list lacks. */
+  | { kind: 'exec'; args: string[] };
+
+export type ActionKind = ScenarioAction['kind'];
+export const actionKinds: readonly ActionKind[] = ['scale', 'update', ...nodeActions, 'kill', 'wait', 'exec'];
+
+export interface ScenarioStep {
+  /** Its number from 1, and its name (given, or made from the action). */
+  index: number;
+  name: string;
+  /** Where it is written, file:line, for messages. */
+  at: string;
+  action: ScenarioAction;
+  /** Check id patterns, as `--test` takes them; empty: every check. */
+  checks: string[];
+  /** Check ids that must fail after the step (a step meant to show a bug); empty: every check must pass. */
+  expectFail: string[];
+  /** How long the checks may take to become what is expected after the Swarm converged. */
+  settleSeconds: number;
+}
+
+export interface Scenario {
+  name: string;
+  /** Where it was loaded from. */
+  source: string;
+  description?: string;
+  topology: Topology;
+  steps: ScenarioStep[];
+}

@@ -1,0 +1,104 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConfigError } from '../../harness/core/errors.js';
+import { loadScenario, parseScenario } from '../../harness/scenario/load-scenario.js';
+
+const root = new URL('../../', import.meta.url).pathname;
+// Scenarios given as text are read as if they sat in scenarios/, so their topology paths resolve the same way.
+const file = join(root, 'scenarios', 'test.yaml');
+
+const header = 'name: t\ntopology: ../topologies/web-api.yaml\nsteps:\n';
+
+async function mistake(steps: string, head = header): Promise<string> {
+  const error = await parseScenario(`${head}${steps}`, file).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(ConfigError);
+  return (error as Error).message.replace(`${root}scenarios/`, '');
+}
+
+describe('scenario files', () => {
+  it('loads every shipped scenario', async () => {
+    const files = (await readdir(join(root, 'scenarios'))).filter((f) => f.endsWith('.yaml'));
+    expect(files.length).toBeGreaterThanOrEqual(7);
+    for (const f of files) {
+      const scenario = await loadScenario(join(root, 'scenarios', f));
+      expect(scenario.steps.length).toBeGreaterThan(0);
+      expect(scenario.topology.name).toBe('web-api');
+    }
+  });
+
+  it('names each step by its action when the file does not, and reads every field', async () => {
+    const scenario = await parseScenario(
+      `${header}  - action: drain\n    node: { taskOf: api }\n    checks: ['!dns']\n    settle: 2m\n` +
+        '  - action: activate\n    node: previous\n' +
+        '  - action: update\n    service: api\n    endpointMode: dnsrr\n    expect: { fail: [dns.service-name] }\n',
+      file,
+    );
+    expect(
+      scenario.steps.map((s) => [s.name, s.at.replace(/^.*\//, ''), s.checks, s.expectFail, s.settleSeconds]),
+    ).toEqual([
+      ['drain the node running a task of api', 'test.yaml:4', ['!dns'], [], 120],
+      ['activate the same node', 'test.yaml:8', [], [], 120],
+      ['update api (endpoint mode dnsrr)', 'test.yaml:10', [], ['dns.service-name'], 120],
+    ]);
+  });
+
+  it.each([
+    ['an unknown action', '  - action: reboot\n', 'test.yaml:4: steps[0].action: expected one of scale, update, drain'],
+    ['a step without action', '  - name: x\n', 'test.yaml:4: steps[0].action: expected one of scale'],
+    [
+      'a field the action does not take',
+      '  - action: wait\n    seconds: 3\n    node: w1\n',
+      'steps[0].node: expected one of the fields name, action, checks, expect, settle, seconds',
+    ],
+    [
+      'a service the topology lacks',
+      '  - action: scale\n    service: db\n    replicas: 2\n',
+      'test.yaml:5: steps[0].service: expected a service of',
+    ],
+    [
+      'replicas out of range',
+      '  - action: scale\n    service: api\n    replicas: 99\n',
+      'steps[0].replicas: expected an integer from 0 to 50, got 99',
+    ],
+    [
+      'a node outside the cluster',
+      '  - action: drain\n    node: w7\n',
+      'steps[0].node: expected a node id (m1, w1, w2), previous, or { taskOf: SERVICE }, got "w7"',
+    ],
+    ['previous with no node before', '  - action: drain\n    node: previous\n', 'no step before step 1 works on one'],
+    [
+      'an update that changes nothing',
+      '  - action: update\n    service: api\n',
+      'steps[0]: expected an update with endpointMode, env or force: true',
+    ],
+    [
+      'an unknown check id in expect',
+      '  - action: kill\n    service: api\n    expect: { fail: [lb.nonsense] }\n',
+      'steps[0].expect.fail[0]: expected a check id',
+    ],
+    [
+      'a bad settle time',
+      '  - action: kill\n    service: api\n    settle: soon\n',
+      'steps[0].settle: expected a duration such as 90s or 3m, got "soon"',
+    ],
+    [
+      'a check pattern that is no regular expression',
+      '  - action: kill\n    service: api\n    checks: ["lb.("]\n',
+      'steps[0].checks[0]: expected a regular expression',
+    ],
+  ])('refuses %s, naming file, line and field', async (_, steps, message) => {
+    expect(await mistake(steps)).toContain(message);
+  });
+
+  it('refuses a missing topology file and a bad name', async () => {
+    expect(await mistake('  - action: wait\n    seconds: 1\n', 'name: t\ntopology: nowhere.yaml\nsteps:\n')).toContain(
+      'nowhere.yaml: (file): expected a readable topology file, got "ENOENT"',
+    );
+    expect(
+      await mistake(
+        '  - action: wait\n    seconds: 1\n',
+        'name: Big_Name\ntopology: ../topologies/web-api.yaml\nsteps:\n',
+      ),
+    ).toContain('name: expected up to 24 lower-case letters');
+  });
+});
