@@ -17,6 +17,11 @@ export interface ScenarioState {
   lastNode?: SwarmNode;
 }
 
+/** The node a node action works on (undefined for the other actions), chosen before the action runs. */
+export async function targetNode(state: ScenarioState, action: ScenarioAction): Promise<SwarmNode | undefined> {
+  return 'node' in action ? resolveNode(state, action.node) : undefined;
+}
+
 async function resolveNode(state: ScenarioState, ref: NodeRef): Promise<SwarmNode> {
   if ('id' in ref) return state.cluster.node(ref.id);
   if ('taskOf' in ref) {
@@ -39,7 +44,7 @@ const onManager = (state: ScenarioState, args: readonly string[]) => state.clust
  * chose. Swarm-wide changes go to a manager that answers; node changes go to
  * the node through the provider (stop, start, daemon restart).
  */
-export async function applyAction(state: ScenarioState, action: ScenarioAction): Promise<string> {
+export async function applyAction(state: ScenarioState, action: ScenarioAction, target?: SwarmNode): Promise<string> {
   switch (action.kind) {
     case 'scale':
       await onManager(state, ['service', 'scale', '--detach', `${action.service}=${action.replicas}`]);
@@ -67,7 +72,7 @@ export async function applyAction(state: ScenarioState, action: ScenarioAction):
     case 'exec':
       return `docker ${action.args.join(' ')}: ${(await onManager(state, action.args)).trim().split('\n')[0] ?? ''}`;
     default: {
-      const node = await resolveNode(state, action.node);
+      const node = target ?? (await resolveNode(state, action.node));
       state.lastNode = node;
       switch (action.kind) {
         case 'drain':

@@ -11,7 +11,10 @@ import {
   type Scenario,
   type ScenarioAction,
   type ScenarioStep,
+  type StepTraffic,
+  type DisruptionBounds,
 } from './scenario.js';
+import { probePort } from '../images/probe-image.js';
 
 // The scenario's name names its cluster too, so it follows the cluster name's rule.
 const namePattern = /^[a-z][a-z0-9-]{0,23}$/;
@@ -31,7 +34,7 @@ const actionFields: Record<ActionKind, readonly string[]> = {
   wait: ['seconds'],
   exec: ['args'],
 };
-const stepFields = ['name', 'action', 'checks', 'expect', 'settle'];
+const stepFields = ['name', 'action', 'checks', 'expect', 'settle', 'traffic', 'disruption'];
 
 function readService(r: FieldReader, path: Path, topology: Topology): string {
   const names = topology.services.map((s) => s.name);
@@ -139,14 +142,33 @@ function readExpect(r: FieldReader, path: Path): string[] {
   return ids;
 }
 
-function readSettle(r: FieldReader, path: Path): number {
+function readDuration(r: FieldReader, path: Path): number {
   const v = r.value(path);
-  if (v === undefined) return defaultSettleSeconds;
-  const match = typeof v === 'string' ? /^(\d+)(s|m)$/.exec(v) : null;
-  if (!match) return r.fail(path, 'a duration such as 90s or 3m', v);
-  const seconds = Number(match[1]) * (match[2] === 'm' ? 60 : 1);
-  if (seconds < 1 || seconds > 3600) r.fail(path, 'a duration from 1s to 60m', v);
+  const match = typeof v === 'string' ? /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(v) : null;
+  if (!match) return r.fail(path, 'a duration such as 500ms, 90s or 3m', v);
+  const seconds = Number(match[1]) * { ms: 0.001, s: 1, m: 60 }[match[2] as 'ms' | 's' | 'm'];
+  if (seconds <= 0 || seconds > 3600) r.fail(path, 'a duration above 0 and up to 60m', v);
   return seconds;
+}
+
+function readTraffic(r: FieldReader, path: Path, topology: Topology): StepTraffic | undefined {
+  if (!r.map(path, ['from', 'to', 'port'], false)) return undefined;
+  const probes = topology.services.filter((s) => s.image === undefined).map((s) => s.name);
+  const from = r.string([...path, 'from'], undefined, `a probe service (${probes.join(', ')})`);
+  if (!probes.includes(from)) r.fail([...path, 'from'], `a probe service of the topology (${probes.join(', ')})`, from);
+  return {
+    from,
+    to: readService(r, [...path, 'to'], topology),
+    port: r.integer([...path, 'port'], 1, 65535, probePort),
+  };
+}
+
+function readDisruption(r: FieldReader, path: Path, traffic: StepTraffic | undefined): DisruptionBounds | undefined {
+  if (!r.map(path, ['failed', 'gap'], false)) return undefined;
+  if (!traffic) r.fail(path, 'disruption bounds on a step with traffic (add traffic: { from, to })', 'no traffic');
+  const failed = r.value([...path, 'failed']) === undefined ? undefined : r.integer([...path, 'failed'], 0, 1_000_000);
+  const gapSeconds = r.value([...path, 'gap']) === undefined ? undefined : readDuration(r, [...path, 'gap']);
+  return { ...(failed !== undefined ? { failed } : {}), ...(gapSeconds !== undefined ? { gapSeconds } : {}) };
 }
 
 function describeNode(node: NodeRef): string {
@@ -185,6 +207,8 @@ function readStep(r: FieldReader, index: number, topology: Topology, previousNod
   if (r.value([...p, 'action']) === undefined) r.fail([...p, 'action'], `one of ${actionKinds.join(', ')}`);
   r.map(p, [...stepFields, ...actionFields[kind]]);
   const action = readAction(r, p, kind, topology, index, previousNode);
+  const traffic = readTraffic(r, [...p, 'traffic'], topology);
+  const disruption = readDisruption(r, [...p, 'disruption'], traffic);
   return {
     index,
     name: r.optionalString([...p, 'name']) ?? actionTitle(action),
@@ -192,7 +216,9 @@ function readStep(r: FieldReader, index: number, topology: Topology, previousNod
     action,
     checks: readPatterns(r, [...p, 'checks']),
     expectFail: readExpect(r, [...p, 'expect']),
-    settleSeconds: readSettle(r, [...p, 'settle']),
+    settleSeconds: r.value([...p, 'settle']) === undefined ? defaultSettleSeconds : readDuration(r, [...p, 'settle']),
+    ...(traffic ? { traffic } : {}),
+    ...(disruption ? { disruption } : {}),
   };
 }
 

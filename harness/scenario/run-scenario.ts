@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseTestFilter, selected } from '../checks/check-filter.js';
 import type { CheckResult } from '../checks/check-result.js';
 import { evaluateDataplane, snapshotDataplane } from '../checks/dataplane.js';
-import { errorMessage } from '../core/errors.js';
+import { SwarmlabError, errorMessage } from '../core/errors.js';
 import { deadline } from '../core/deadlines.js';
 import { cleanupOnInterrupt, sharedCleanup } from '../core/interrupt.js';
 import type { Logger } from '../core/log.js';
@@ -15,8 +15,13 @@ import type { Outcome } from '../report/outcome.js';
 import { writeJunit } from '../report/junit.js';
 import { waitForConvergence } from '../topology/deploy.js';
 import { deployLab, type Lab } from '../topology/lab.js';
-import { applyAction, type ScenarioState } from './actions.js';
-import type { Scenario, ScenarioStep } from './scenario.js';
+import { applyAction, type ScenarioState, targetNode } from './actions.js';
+import type { DisruptionBounds, Scenario, ScenarioStep, StepTraffic } from './scenario.js';
+import type { SwarmNode } from '../cluster/swarm-node.js';
+import { runningTaskContainers } from '../inspect/swarm-state.js';
+import { type Disruption, formatDisruption, measureDisruption } from '../traffic/disruption.js';
+import { type RunningTraffic, startBackgroundTraffic } from '../traffic/probe-client.js';
+import type { ProbeRecord } from '../traffic/probe-records.js';
 
 export interface ScenarioRunOptions {
   engine: EngineRequest;
@@ -40,6 +45,8 @@ export interface StepResult {
   nodeSettled: Record<string, number | null>;
   /** The findings of the last read. */
   findings: CheckResult[];
+  /** What the step's traffic saw, when it had traffic. */
+  disruption?: Disruption;
 }
 
 export interface ScenarioSummary {
@@ -102,15 +109,61 @@ async function dumpNodes(state: ScenarioState): Promise<Record<string, string>> 
   return Object.fromEntries(nodes.map((n, i) => [n.hostname, texts[i] ?? '']));
 }
 
+/** The step's traffic, from a task of its client service on a node the action leaves alone. */
+async function startStepTraffic(
+  state: ScenarioState,
+  scenario: string,
+  step: ScenarioStep,
+  traffic: StepTraffic,
+  target: SwarmNode | undefined,
+): Promise<RunningTraffic> {
+  const tasks = await runningTaskContainers(state.cluster, traffic.from);
+  const from = tasks.find((t) => t.node !== target && !state.stopped.has(t.node));
+  if (!from) {
+    const where = target?.hostname ?? 'the stopped ones';
+    throw new SwarmlabError(
+      'scenario',
+      `no task of ${traffic.from} runs on a node other than ${where} to send traffic from`,
+    );
+  }
+  return startBackgroundTraffic(from, {
+    target: `${traffic.to}:${traffic.port}`,
+    timeoutMs: 2000,
+    intervalMs: 50,
+    maxDurationMs: 20 * 60_000,
+    tag: `swarmlab-${scenario}-step-${step.index}`,
+  });
+}
+
+/** Where the traffic broke a bound; empty when it kept within them. */
+function disruptionBreaches(bounds: DisruptionBounds | undefined, d: Disruption): string[] {
+  const gap = d.longestGapMs / 1000;
+  return [
+    ...(bounds?.failed !== undefined && d.failed > bounds.failed
+      ? [`${d.failed} failed requests (at most ${bounds.failed})`]
+      : []),
+    ...(bounds?.gapSeconds !== undefined && gap > bounds.gapSeconds
+      ? [`a gap of ${gap.toFixed(2)} s without an answer (at most ${bounds.gapSeconds} s)`]
+      : []),
+  ];
+}
+
+interface StepOutcome {
+  ok: boolean;
+  message: string;
+  nodeSettled: Record<string, number | null>;
+  findings: CheckResult[];
+}
+
 async function runStep(
   state: ScenarioState,
+  scenario: string,
   step: ScenarioStep,
   artifactsDir: string,
   log: Logger,
 ): Promise<StepResult> {
   const before = await dumpNodes(state);
   const seconds = { action: 0, converge: 0, settle: 0 };
-  const base = { index: step.index, name: step.name, at: step.at, seconds };
   const timed = async <T>(key: keyof typeof seconds, work: () => Promise<T>): Promise<T> => {
     const t0 = Date.now();
     try {
@@ -120,37 +173,59 @@ async function runStep(
     }
   };
   let did = '';
+  let traffic: RunningTraffic | undefined;
+  let records: ProbeRecord[] = [];
+  let outcome: StepOutcome;
   try {
+    const target = await targetNode(state, step.action);
+    if (step.traffic) traffic = await startStepTraffic(state, scenario, step, step.traffic, target);
     did = await timed('action', () =>
-      log.step(`step ${step.index}: ${step.name}`, () => applyAction(state, step.action)),
+      log.step(`step ${step.index}: ${step.name}`, () => applyAction(state, step.action, target)),
     );
     await timed('converge', () => waitForConvergence(state.cluster, state.desired, deadline('converge')));
-  } catch (error) {
-    const result: StepResult = {
-      ...base,
-      did,
-      status: 'fail',
-      message: `${did ? `after "${did}": ` : ''}${errorMessage(error)}`,
-      nodeSettled: {},
-      findings: [],
+    const settled = await timed('settle', () => settle(state, step, log));
+    const expected = step.expectFail.length ? `exactly ${step.expectFail.join(', ')} failing` : 'every check passing';
+    const seen = describeFindings(settled.findings) || 'no finding';
+    outcome = {
+      ...settled,
+      message: settled.ok
+        ? `as expected (${expected})`
+        : `expected ${expected} within ${step.settleSeconds} s of convergence; seen: ${seen}`,
     };
-    await saveStepArtifacts(state, result, before, artifactsDir);
-    return result;
+  } catch (error) {
+    const message = `${did ? `after "${did}": ` : ''}${errorMessage(error)}`;
+    outcome = { ok: false, message, nodeSettled: {}, findings: [] };
+  } finally {
+    const stopped = await traffic?.stop().catch((e: unknown) => {
+      log.warn(`the traffic of step ${step.index}: ${errorMessage(e)}`);
+      return [];
+    });
+    records = stopped ?? [];
   }
-  const settled = await timed('settle', () => settle(state, step, log));
-  const expected = step.expectFail.length ? `exactly ${step.expectFail.join(', ')} failing` : 'every check passing';
+  const disruption = step.traffic ? measureDisruption(records) : undefined;
+  const breaches = disruption ? disruptionBreaches(step.disruption, disruption) : [];
   const result: StepResult = {
-    ...base,
+    index: step.index,
+    name: step.name,
+    at: step.at,
+    seconds,
     did,
-    status: settled.ok ? 'pass' : 'fail',
-    message: settled.ok
-      ? `as expected (${expected})`
-      : `expected ${expected} within ${step.settleSeconds} s of convergence; seen: ${describeFindings(settled.findings) || 'no finding'}`,
-    nodeSettled: settled.nodeSettled,
-    findings: settled.findings,
+    status: outcome.ok && breaches.length === 0 ? 'pass' : 'fail',
+    message: [outcome.message, ...breaches.map((b) => `traffic: ${b}`)].join('; '),
+    nodeSettled: outcome.nodeSettled,
+    findings: outcome.findings,
+    ...(disruption ? { disruption } : {}),
   };
-  if (!settled.ok) await saveStepArtifacts(state, result, before, artifactsDir);
+  if (records.length > 0) await saveTraffic(artifactsDir, step.index, records);
+  if (result.status === 'fail') await saveStepArtifacts(state, result, before, artifactsDir);
   return result;
+}
+
+/** The step's traffic, a probe record per line: the evidence behind its disruption figures. */
+async function saveTraffic(artifactsDir: string, index: number, records: readonly ProbeRecord[]): Promise<void> {
+  const dir = join(artifactsDir, `step-${index}`);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'traffic.jsonl'), `${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
 }
 
 /** A failed step's evidence: every node's dump before and after, and the findings. */
@@ -181,6 +256,7 @@ export function formatStep(r: StepResult, total: number): string {
     `step ${r.index}/${total} ${r.name}: ${r.status.toUpperCase()} (${r.did || 'action failed'})`,
     `  action ${s.action.toFixed(1)} s, Swarm converged ${s.converge.toFixed(1)} s, checks ${s.settle.toFixed(1)} s` +
       (nodes ? `; each node as expected after: ${nodes}` : ''),
+    ...(r.disruption ? [`  traffic: ${formatDisruption(r.disruption)}`] : []),
     ...(r.status === 'fail' ? [`  ${r.at}: ${r.message}`] : []),
   ].join('\n');
 }
@@ -212,7 +288,7 @@ export async function runScenario(
     lab = await deployLab(started, scenario.topology, { clusterName: scenario.name.slice(0, 24), nodeImage }, log);
     const state: ScenarioState = { cluster: lab.cluster, desired: scenario.topology, stopped: new Set() };
     for (const step of scenario.steps) {
-      const result = await runStep(state, step, options.artifactsDir, log);
+      const result = await runStep(state, scenario.name, step, options.artifactsDir, log);
       steps.push(result);
       process.stdout.write(`${formatStep(result, scenario.steps.length)}\n`);
     }

@@ -39,6 +39,21 @@ export type ScenarioAction =
 export type ActionKind = ScenarioAction['kind'];
 export const actionKinds: readonly ActionKind[] = ['scale', 'update', ...nodeActions, 'kill', 'wait', 'exec'];
 
+/** Requests a probe service sends to a service while the step runs. */
+export interface StepTraffic {
+  /** A probe service of the topology (no image of its own): the client. */
+  from: string;
+  /** The service the requests go to, by name (its VIP, or DNS round robin). */
+  to: string;
+  port: number;
+}
+
+/** How much the traffic may suffer; a bound left out is reported, not judged. */
+export interface DisruptionBounds {
+  failed?: number;
+  gapSeconds?: number;
+}
+
 export interface ScenarioStep {
   /** Its number from 1, and its name (given, or made from the action). */
   index: number;
@@ -52,6 +67,8 @@ export interface ScenarioStep {
   expectFail: string[];
   /** How long the checks may take to become what is expected after the Swarm converged. */
   settleSeconds: number;
+  traffic?: StepTraffic;
+  disruption?: DisruptionBounds;
 }
 
 export interface Scenario {

@@ -92,7 +92,8 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[rank] ?? 0;
 }
 
-function nearSynRetransmit(ms: number): boolean {
+/** A latency that looks like a lost SYN retransmitted after 1 s or 3 s. */
+export function nearSynRetransmit(ms: number): boolean {
   return (ms >= 900 && ms < 1500) || (ms >= 2800 && ms < 3600);
 }
 

@@ -30,7 +30,8 @@ describe('scenario files', () => {
     const scenario = await parseScenario(
       `${header}  - action: drain\n    node: { taskOf: api }\n    checks: ['!dns']\n    settle: 2m\n` +
         '  - action: activate\n    node: previous\n' +
-        '  - action: update\n    service: api\n    endpointMode: dnsrr\n    expect: { fail: [dns.service-name] }\n',
+        '  - action: update\n    service: api\n    endpointMode: dnsrr\n    expect: { fail: [dns.service-name] }\n' +
+        '    traffic: { from: web, to: api }\n    disruption: { failed: 0, gap: 1500ms }\n',
       file,
     );
     expect(
@@ -40,6 +41,10 @@ describe('scenario files', () => {
       ['activate the same node', 'test.yaml:8', [], [], 120],
       ['update api (endpoint mode dnsrr)', 'test.yaml:10', [], ['dns.service-name'], 120],
     ]);
+    expect(scenario.steps[2]).toMatchObject({
+      traffic: { from: 'web', to: 'api', port: 80 },
+      disruption: { failed: 0, gapSeconds: 1.5 },
+    });
   });
 
   it.each([
@@ -48,7 +53,7 @@ describe('scenario files', () => {
     [
       'a field the action does not take',
       '  - action: wait\n    seconds: 3\n    node: w1\n',
-      'steps[0].node: expected one of the fields name, action, checks, expect, settle, seconds',
+      'steps[0].node: expected one of the fields name, action, checks, expect, settle, traffic, disruption, seconds',
     ],
     [
       'a service the topology lacks',
@@ -79,12 +84,22 @@ describe('scenario files', () => {
     [
       'a bad settle time',
       '  - action: kill\n    service: api\n    settle: soon\n',
-      'steps[0].settle: expected a duration such as 90s or 3m, got "soon"',
+      'steps[0].settle: expected a duration such as 500ms, 90s or 3m, got "soon"',
     ],
     [
       'a check pattern that is no regular expression',
       '  - action: kill\n    service: api\n    checks: ["lb.("]\n',
       'steps[0].checks[0]: expected a regular expression',
+    ],
+    [
+      'traffic from a service that is no probe',
+      '  - action: kill\n    service: api\n    traffic: { from: nginx, to: api }\n',
+      'steps[0].traffic.from: expected a probe service of the topology (web, api), got "nginx"',
+    ],
+    [
+      'disruption bounds without traffic',
+      '  - action: kill\n    service: api\n    disruption: { failed: 0 }\n',
+      'steps[0].disruption: expected disruption bounds on a step with traffic',
     ],
   ])('refuses %s, naming file, line and field', async (_, steps, message) => {
     expect(await mistake(steps)).toContain(message);

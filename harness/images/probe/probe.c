@@ -149,6 +149,12 @@ static int timeout_ms = 5000, keepalive = 0, resolve_each = 0;
 /* A target that answers nothing would cost every request its whole timeout: after this many failures
    without a single answer the client stops taking new requests (0: never). */
 static long give_up_after = 0, failures = 0, answers = 0;
+/* Traffic that runs while something else happens (a scenario step): requests until duration_ms has passed
+   or SIGTERM/SIGINT arrives, each worker starting one at most every interval_ms. */
+static long duration_ms = 0, interval_ms = 0;
+static volatile sig_atomic_t stopping = 0;
+
+static void stop_requests(int sig) { (void)sig; stopping = 1; }
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sockaddr_in resolved;
 /* When the first request started: each record says when its request started relative to it ("at"), so the
@@ -224,11 +230,19 @@ static void *client_worker(void *arg) {
   for (;;) {
     pthread_mutex_lock(&lock);
     int hopeless = give_up_after > 0 && answers == 0 && failures >= give_up_after;
-    long i = next_index < total && !hopeless ? next_index++ : -1;
+    int over = stopping || (duration_ms > 0 && now_ms() - client_start >= duration_ms);
+    long i = next_index < total && !hopeless && !over ? next_index++ : -1;
     pthread_mutex_unlock(&lock);
     if (i < 0) break;
     char err[160] = "", body[2048] = "", ip[INET_ADDRSTRLEN] = "";
     double start = now_ms(), deadline = start + timeout_ms;
+    static __thread double last_start = 0;
+    if (interval_ms > 0 && last_start > 0 && start - last_start < interval_ms) {
+      usleep((useconds_t)((interval_ms - (start - last_start)) * 1000));
+      start = now_ms();
+      deadline = start + timeout_ms;
+    }
+    last_start = start;
     struct sockaddr_in to = resolved;
     int ok = 0;
     if (resolve_each && resolve(&to, err, sizeof err) < 0) goto report;
@@ -260,6 +274,9 @@ static int get(int argc, char **argv) {
     else if (!strcmp(a, "--keepalive")) keepalive = 1;
     else if (!strcmp(a, "--resolve-each")) resolve_each = 1;
     else if (!strcmp(a, "--give-up-after") && v) { give_up_after = atol(v); i++; }
+    else if (!strcmp(a, "--duration-ms") && v) { duration_ms = atol(v); total = 1L << 40; i++; }
+    else if (!strcmp(a, "--interval-ms") && v) { interval_ms = atol(v); i++; }
+    else if (!strcmp(a, "--tag") && v) i++; /* only names the process, for the pkill that stops it */
     else if (!target_host) {
       static char host[256];
       snprintf(host, sizeof host, "%s", a);
@@ -269,9 +286,12 @@ static int get(int argc, char **argv) {
     } else { fprintf(stderr, "probe get: unexpected argument %s\n", a); return 2; }
   }
   if (!target_host || total < 1 || concurrency < 1 || concurrency > 256 || timeout_ms < 1) {
-    fprintf(stderr, "usage: probe get HOST[:PORT] [-n N] [-c 1..256] [--timeout-ms MS] [--keepalive] [--resolve-each] [--give-up-after N]\n");
+    fprintf(stderr, "usage: probe get HOST[:PORT] [-n N | --duration-ms MS] [-c 1..256] [--interval-ms MS] [--timeout-ms MS]"
+                    " [--keepalive] [--resolve-each] [--give-up-after N] [--tag NAME]\n");
     return 2;
   }
+  signal(SIGTERM, stop_requests);
+  signal(SIGINT, stop_requests);
   char err[160];
   if (!resolve_each && resolve(&resolved, err, sizeof err) < 0) { fprintf(stderr, "probe get: %s: %s\n", target_host, err); return 1; }
   setvbuf(stdout, NULL, _IOFBF, 1 << 16);
@@ -309,6 +329,6 @@ int main(int argc, char **argv) {
   }
   if (argc >= 2 && !strcmp(argv[1], "serve")) return serve(argc >= 3 ? atoi(argv[2]) : 80);
   if (argc >= 2 && !strcmp(argv[1], "get")) return get(argc - 2, argv + 2);
-  fprintf(stderr, "usage: probe serve [PORT] | probe resolve NAME... | probe get HOST[:PORT] [-n N] [-c C] [--timeout-ms MS] [--keepalive] [--resolve-each]\n");
+  fprintf(stderr, "usage: probe serve [PORT] | probe resolve NAME... | probe get HOST[:PORT] [options; see probe get]\n");
   return 2;
 }
