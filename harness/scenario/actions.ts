@@ -17,6 +17,11 @@ export interface ScenarioState {
   lastNode?: SwarmNode;
 }
 
+/** The nodes no step has stopped: the ones to read. */
+export function runningNodes(state: ScenarioState): SwarmNode[] {
+  return state.cluster.nodes.filter((n) => !state.stopped.has(n));
+}
+
 /** The node a node action works on (undefined for the other actions), chosen before the action runs. */
 export async function targetNode(state: ScenarioState, action: ScenarioAction): Promise<SwarmNode | undefined> {
   return 'node' in action ? resolveNode(state, action.node) : undefined;

@@ -15,9 +15,11 @@ import type { Outcome } from '../report/outcome.js';
 import { writeJunit } from '../report/junit.js';
 import { waitForConvergence } from '../topology/deploy.js';
 import { deployLab, type Lab } from '../topology/lab.js';
-import { applyAction, type ScenarioState, targetNode } from './actions.js';
+import { applyAction, runningNodes, type ScenarioState, targetNode } from './actions.js';
 import type { DisruptionBounds, Scenario, ScenarioStep, StepTraffic } from './scenario.js';
+import type { Cluster } from '../cluster/cluster.js';
 import type { SwarmNode } from '../cluster/swarm-node.js';
+import type { Topology } from '../topology/topology.js';
 import { runningTaskContainers } from '../inspect/swarm-state.js';
 import { type Disruption, formatDisruption, measureDisruption } from '../traffic/disruption.js';
 import { type RunningTraffic, startBackgroundTraffic } from '../traffic/probe-client.js';
@@ -83,7 +85,7 @@ async function settle(
   const nodeSettled: Record<string, number | null> = {};
   let findings: CheckResult[] = [];
   for (;;) {
-    const nodes = state.cluster.nodes.filter((n) => !state.stopped.has(n));
+    const nodes = runningNodes(state);
     const snapshot = await snapshotDataplane(state.cluster, { nodes });
     const results = evaluateDataplane(snapshot).filter((r) => selected(filter, r.check));
     findings = results.filter((r) => r.status === 'fail');
@@ -104,7 +106,7 @@ async function settle(
 }
 
 async function dumpNodes(state: ScenarioState): Promise<Record<string, string>> {
-  const nodes = state.cluster.nodes.filter((n) => !state.stopped.has(n));
+  const nodes = runningNodes(state);
   const texts = await Promise.all(nodes.map((n) => nodeDumpText(n).catch((e: unknown) => `(${errorMessage(e)})`)));
   return Object.fromEntries(nodes.map((n, i) => [n.hostname, texts[i] ?? '']));
 }
@@ -182,7 +184,9 @@ async function runStep(
     did = await timed('action', () =>
       log.step(`step ${step.index}: ${step.name}`, () => applyAction(state, step.action, target)),
     );
-    await timed('converge', () => waitForConvergence(state.cluster, state.desired, deadline('converge')));
+    await timed('converge', () =>
+      waitForConvergence(state.cluster, state.desired, deadline('converge'), runningNodes(state)),
+    );
     const settled = await timed('settle', () => settle(state, step, log));
     const expected = step.expectFail.length ? `exactly ${step.expectFail.join(', ')} failing` : 'every check passing';
     const seen = describeFindings(settled.findings) || 'no finding';
@@ -261,6 +265,24 @@ export function formatStep(r: StepResult, total: number): string {
   ].join('\n');
 }
 
+/** A deployed topology before any step: nothing changed, nothing stopped. */
+export function scenarioState(cluster: Cluster, topology: Topology): ScenarioState {
+  return { cluster, desired: topology, stopped: new Set() };
+}
+
+/** One step on a deployed cluster, printed as it ends; the e2e suites run steps one by one through this. */
+export async function runScenarioStep(
+  state: ScenarioState,
+  scenario: Scenario,
+  step: ScenarioStep,
+  artifactsDir: string,
+  log: Logger,
+): Promise<StepResult> {
+  const result = await runStep(state, scenario.name, step, artifactsDir, log);
+  process.stdout.write(`${formatStep(result, scenario.steps.length)}\n`);
+  return result;
+}
+
 /**
  * engine -> cluster -> deploy -> the steps one by one (action, Swarm
  * convergence, checks until as expected) -> report. Steps go on after a failed
@@ -286,12 +308,9 @@ export async function runScenario(
     engine = await startEngine({ ...options.engine, nodeImages: [nodeImage] }, log);
     const started = engine;
     lab = await deployLab(started, scenario.topology, { clusterName: scenario.name.slice(0, 24), nodeImage }, log);
-    const state: ScenarioState = { cluster: lab.cluster, desired: scenario.topology, stopped: new Set() };
-    for (const step of scenario.steps) {
-      const result = await runStep(state, scenario.name, step, options.artifactsDir, log);
-      steps.push(result);
-      process.stdout.write(`${formatStep(result, scenario.steps.length)}\n`);
-    }
+    const state = scenarioState(lab.cluster, scenario.topology);
+    for (const step of scenario.steps)
+      steps.push(await runScenarioStep(state, scenario, step, options.artifactsDir, log));
   } finally {
     await cleanup().catch((e: unknown) => log.warn(`clean-up failed: ${errorMessage(e)} (run swarmlab down --all)`));
     unregister();

@@ -1,6 +1,6 @@
 import type { Cluster } from '../cluster/cluster.js';
 import { nodeScript } from '../cluster/node-script.js';
-import { dockerSequenceIn, runIn } from '../cluster/swarm-node.js';
+import { dockerSequenceIn, runIn, type SwarmNode } from '../cluster/swarm-node.js';
 import { cleanupScope } from '../core/cancel.js';
 import { deadline } from '../core/deadlines.js';
 import { SwarmlabError, errorMessage } from '../core/errors.js';
@@ -128,8 +128,16 @@ export async function deployTopology(
   );
 }
 
-/** Polls the managers' state (one exec) until every service has its tasks running, then waits for DNS. */
-export async function waitForConvergence(cluster: Cluster, topology: Topology, timeoutMs: number): Promise<void> {
+/**
+ * Polls the managers' state (one exec) until every service has its tasks
+ * running, then waits for DNS, asked from tasks on the reachable nodes.
+ */
+export async function waitForConvergence(
+  cluster: Cluster,
+  topology: Topology,
+  timeoutMs: number,
+  reachable: readonly SwarmNode[] = cluster.nodes,
+): Promise<void> {
   const convergeBy = Date.now() + timeoutMs;
   const swarm = await waitFor(
     {
@@ -143,14 +151,26 @@ export async function waitForConvergence(cluster: Cluster, topology: Topology, t
       return pending.length === 0 ? { done: true, value: state } : { done: false, seen: pending.join(' | ') };
     },
   );
-  await waitForDns(cluster, topology, swarm, Math.max(convergeBy - Date.now(), deadline('dnsAfterConverge')));
+  await waitForDns(
+    cluster,
+    topology,
+    swarm,
+    Math.max(convergeBy - Date.now(), deadline('dnsAfterConverge')),
+    reachable,
+  );
 }
 
 /**
  * Embedded DNS lags task start: wait until every service name resolves from a
  * probe task that shares a network with it (one exec per client per poll).
  */
-async function waitForDns(cluster: Cluster, topology: Topology, swarm: SwarmState, timeoutMs: number): Promise<void> {
+async function waitForDns(
+  cluster: Cluster,
+  topology: Topology,
+  swarm: SwarmState,
+  timeoutMs: number,
+  reachable: readonly SwarmNode[],
+): Promise<void> {
   const probes = topology.services.filter((s) => s.image === undefined);
   const assigned = new Map<string, string[]>();
   for (const target of topology.services) {
@@ -158,7 +178,7 @@ async function waitForDns(cluster: Cluster, topology: Topology, swarm: SwarmStat
     if (client) assigned.set(client.name, [...(assigned.get(client.name) ?? []), target.name]);
   }
   for (const [client, targets] of assigned) {
-    const [task] = taskContainersOf(cluster, swarm, client);
+    const task = taskContainersOf(cluster, swarm, client).find((t) => reachable.includes(t.node));
     if (!task) throw new SwarmlabError('deploy', `no running task of ${client} to resolve ${targets.join(', ')} from`);
     await waitFor(
       { what: `${targets.join(', ')} to resolve from ${task.taskName}`, timeoutMs, intervalMs: 1000 },
