@@ -1,5 +1,7 @@
 import type { Cluster } from '../cluster/cluster.js';
-import { dockerIn, type SwarmNode } from '../cluster/swarm-node.js';
+import { nodeScript } from '../cluster/node-script.js';
+import { dockerIn, runIn, type SwarmNode } from '../cluster/swarm-node.js';
+import { cleanupScope } from '../core/cancel.js';
 import { SwarmlabError } from '../core/errors.js';
 import { sleep } from '../core/wait.js';
 import { runningTaskContainers } from '../inspect/swarm-state.js';
@@ -40,6 +42,21 @@ async function resolveNode(state: ScenarioState, ref: NodeRef): Promise<SwarmNod
 
 function withService(topology: Topology, name: string, change: (s: Topology['services'][number]) => object): Topology {
   return { ...topology, services: topology.services.map((s) => (s.name === name ? { ...s, ...change(s) } : s)) };
+}
+
+const underlayScript = nodeScript(new URL('./scripts/underlay.sh', import.meta.url));
+
+/**
+ * A fault on a node's underlay for a while. It is always healed: after the
+ * wait, after a failure, and after Ctrl-C (the heal runs outside the cancelled scope).
+ */
+async function underlayFault(node: SwarmNode, cut: string[], heal: string[], seconds: number): Promise<void> {
+  try {
+    await runIn(node, ['sh', '-c', underlayScript, 'sh', ...cut]);
+    await sleep(seconds * 1000);
+  } finally {
+    await cleanupScope(() => runIn(node, ['sh', '-c', underlayScript, 'sh', ...heal]));
+  }
 }
 
 const onManager = (state: ScenarioState, args: readonly string[]) => state.cluster.onManager((m) => dockerIn(m, args));
@@ -96,6 +113,17 @@ export async function applyAction(state: ScenarioState, action: ScenarioAction, 
           await node.start();
           state.stopped.delete(node);
           return `started ${node.hostname}`;
+        case 'partition': {
+          const peers = state.cluster.nodes.filter((n) => n !== node).map((n) => n.address);
+          await underlayFault(node, ['partition', ...peers], ['heal-partition'], action.seconds);
+          return `cut ${node.hostname} off from ${peers.join(', ')} for ${action.seconds} s, then healed`;
+        }
+        case 'netem': {
+          const delay = `${action.delayMs}ms`;
+          const loss = `${action.lossPercent}%`;
+          await underlayFault(node, ['netem', node.address, delay, loss], ['heal-netem', node.address], action.seconds);
+          return `delay ${delay} and loss ${loss} on the underlay of ${node.hostname} for ${action.seconds} s, then removed`;
+        }
       }
     }
   }

@@ -7,7 +7,6 @@ import {
   type ActionKind,
   actionKinds,
   type NodeRef,
-  nodeActions,
   type Scenario,
   type ScenarioAction,
   type ScenarioStep,
@@ -33,6 +32,8 @@ const actionFields: Record<ActionKind, readonly string[]> = {
   kill: ['service'],
   wait: ['seconds'],
   exec: ['args'],
+  partition: ['node', 'seconds'],
+  netem: ['node', 'seconds', 'delay', 'loss'],
 };
 const stepFields = ['name', 'action', 'checks', 'expect', 'settle', 'traffic', 'disruption'];
 
@@ -114,6 +115,29 @@ function readAction(
       if (args.length === 0) r.fail([...p, 'args'], 'the docker CLI arguments, e.g. [service, ls]', []);
       return { kind, args };
     }
+    case 'partition':
+      return {
+        kind,
+        node: readNode(r, [...p, 'node'], topology, index, previousNode),
+        seconds: r.integer([...p, 'seconds'], 1, 3600),
+      };
+    case 'netem': {
+      const delayMs = r.value([...p, 'delay']) === undefined ? 0 : readDuration(r, [...p, 'delay']) * 1000;
+      const loss = r.value([...p, 'loss']);
+      const lossMatch = typeof loss === 'string' ? /^(\d+(?:\.\d+)?)%$/.exec(loss) : null;
+      if (loss !== undefined && (!lossMatch || Number(lossMatch[1]) > 100)) {
+        r.fail([...p, 'loss'], 'a loss such as 5% (0% to 100%)', loss);
+      }
+      const lossPercent = lossMatch ? Number(lossMatch[1]) : 0;
+      if (delayMs === 0 && lossPercent === 0) r.fail(p, 'netem with a delay, a loss or both', 'neither');
+      return {
+        kind,
+        node: readNode(r, [...p, 'node'], topology, index, previousNode),
+        seconds: r.integer([...p, 'seconds'], 1, 3600),
+        delayMs,
+        lossPercent,
+      };
+    }
     default:
       return { kind, node: readNode(r, [...p, 'node'], topology, index, previousNode) };
   }
@@ -152,7 +176,7 @@ function readDuration(r: FieldReader, path: Path): number {
 }
 
 function readTraffic(r: FieldReader, path: Path, topology: Topology): StepTraffic | undefined {
-  if (!r.map(path, ['from', 'to', 'port'], false)) return undefined;
+  if (!r.map(path, ['from', 'to', 'port', 'published'], false)) return undefined;
   const probes = topology.services.filter((s) => s.image === undefined).map((s) => s.name);
   const from = r.string([...path, 'from'], undefined, `a probe service (${probes.join(', ')})`);
   if (!probes.includes(from)) r.fail([...path, 'from'], `a probe service of the topology (${probes.join(', ')})`, from);
@@ -196,6 +220,15 @@ function actionTitle(action: ScenarioAction): string {
       return `wait ${action.seconds} s`;
     case 'exec':
       return `docker ${action.args.join(' ')}`;
+    case 'partition':
+      return `partition ${describeNode(action.node)} for ${action.seconds} s`;
+    case 'netem': {
+      const what = [
+        action.delayMs ? `delay ${action.delayMs} ms` : '',
+        action.lossPercent ? `loss ${action.lossPercent}%` : '',
+      ];
+      return `netem on ${describeNode(action.node)} (${what.filter(Boolean).join(', ')}) for ${action.seconds} s`;
+    }
     default:
       return `${action.kind} ${describeNode(action.node)}`;
   }
@@ -234,7 +267,7 @@ export async function parseScenario(text: string, file: string): Promise<Scenari
   const topology = await loadTopology(resolve(dirname(file), topologyFile));
   const steps: ScenarioStep[] = [];
   r.list(['steps'], true).forEach((_, i) => {
-    const previousNode = steps.some((s) => (nodeActions as readonly string[]).includes(s.action.kind));
+    const previousNode = steps.some((s) => 'node' in s.action);
     steps.push(readStep(r, i + 1, topology, previousNode));
   });
   const description = r.optionalString(['description']);

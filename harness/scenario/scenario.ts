@@ -34,10 +34,23 @@ export type ScenarioAction =
   | { kind: 'kill'; service: string }
   | { kind: 'wait'; seconds: number }
   /** A docker CLI command on a manager, for what the list lacks. */
-  | { kind: 'exec'; args: string[] };
+  | { kind: 'exec'; args: string[] }
+  /** Cuts a node off from every other node on the underlay for a while, then heals. */
+  | { kind: 'partition'; node: NodeRef; seconds: number }
+  /** Delay and/or loss on a node's underlay for a while, then removed. */
+  | { kind: 'netem'; node: NodeRef; seconds: number; delayMs: number; lossPercent: number };
 
 export type ActionKind = ScenarioAction['kind'];
-export const actionKinds: readonly ActionKind[] = ['scale', 'update', ...nodeActions, 'kill', 'wait', 'exec'];
+export const actionKinds: readonly ActionKind[] = [
+  'scale',
+  'update',
+  ...nodeActions,
+  'kill',
+  'wait',
+  'exec',
+  'partition',
+  'netem',
+];
 
 /** Requests a probe service sends to a service while the step runs. */
 export interface StepTraffic {
@@ -46,6 +59,8 @@ export interface StepTraffic {
   /** The service the requests go to, by name (its VIP, or DNS round robin). */
   to: string;
   port: number;
+  /** A port the service publishes through the routing mesh: requests enter on another node's address instead. */
+  published?: number;
 }
 
 /** How much the traffic may suffer; a bound left out is reported, not judged. */
