@@ -180,11 +180,16 @@ function readTraffic(r: FieldReader, path: Path, topology: Topology): StepTraffi
   const probes = topology.services.filter((s) => s.image === undefined).map((s) => s.name);
   const from = r.string([...path, 'from'], undefined, `a probe service (${probes.join(', ')})`);
   if (!probes.includes(from)) r.fail([...path, 'from'], `a probe service of the topology (${probes.join(', ')})`, from);
-  return {
-    from,
-    to: readService(r, [...path, 'to'], topology),
-    port: r.integer([...path, 'port'], 1, 65535, probePort),
-  };
+  const to = readService(r, [...path, 'to'], topology);
+  const port = r.integer([...path, 'port'], 1, 65535, probePort);
+  if (r.value([...path, 'published']) === undefined) return { from, to, port };
+  const ports = topology.services.find((s) => s.name === to)?.ports.filter((p) => p.mode === 'ingress') ?? [];
+  const published = r.integer([...path, 'published'], 1, 65535);
+  if (!ports.some((p) => p.published === published)) {
+    const list = ports.map((p) => p.published).join(', ') || 'none';
+    r.fail([...path, 'published'], `a port ${to} publishes through the routing mesh (${list})`, published);
+  }
+  return { from, to, port, published };
 }
 
 function readDisruption(r: FieldReader, path: Path, traffic: StepTraffic | undefined): DisruptionBounds | undefined {

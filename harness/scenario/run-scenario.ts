@@ -128,8 +128,14 @@ async function startStepTraffic(
       `no task of ${traffic.from} runs on a node other than ${where} to send traffic from`,
     );
   }
+  // Through the mesh, requests enter on another running node than the client's (and than the changed one).
+  const entry = runningNodes(state).find((n) => n !== from.node && n !== target);
+  if (traffic.published !== undefined && !entry) {
+    throw new SwarmlabError('scenario', `no running node besides ${from.node.hostname} to enter the routing mesh on`);
+  }
+  const mesh = traffic.published !== undefined ? `${entry?.address}:${traffic.published}` : undefined;
   return startBackgroundTraffic(from, {
-    target: `${traffic.to}:${traffic.port}`,
+    target: mesh ?? `${traffic.to}:${traffic.port}`,
     timeoutMs: 2000,
     intervalMs: 50,
     maxDurationMs: 20 * 60_000,

@@ -22,7 +22,7 @@ describe('scenario files', () => {
     for (const f of files) {
       const scenario = await loadScenario(join(root, 'scenarios', f));
       expect(scenario.steps.length).toBeGreaterThan(0);
-      expect(scenario.topology.name).toBe('web-api');
+      expect(['web-api', 'ingress']).toContain(scenario.topology.name);
     }
   });
 
@@ -95,6 +95,16 @@ describe('scenario files', () => {
       'traffic from a service that is no probe',
       '  - action: kill\n    service: api\n    traffic: { from: nginx, to: api }\n',
       'steps[0].traffic.from: expected a probe service of the topology (web, api), got "nginx"',
+    ],
+    [
+      'traffic through a port the service does not publish',
+      '  - action: kill\n    service: api\n    traffic: { from: web, to: api, published: 8080 }\n',
+      'steps[0].traffic.published: expected a port api publishes through the routing mesh (none), got 8080',
+    ],
+    [
+      'a netem without delay or loss',
+      '  - action: netem\n    node: w1\n    seconds: 5\n',
+      'steps[0]: expected netem with a delay, a loss or both',
     ],
     [
       'disruption bounds without traffic',
