@@ -3,11 +3,15 @@ import type { Logger } from '../core/log.js';
 import { startEngine } from '../engine/select-engine.js';
 import { writeJunit } from '../report/junit.js';
 import type { Outcome } from '../report/outcome.js';
+import { loadScenario } from '../scenario/load-scenario.js';
+import { runScenario, scenarioOutcomes } from '../scenario/run-scenario.js';
 import { runPipeline, type RunOptions } from './run-pipeline.js';
 
 export interface MatrixOptions extends Omit<RunOptions, 'nodeImage' | 'junitFile'> {
   nodeImages: string[];
   junitFile?: string;
+  /** A scenario to run per version instead of the topology: a step x version table. */
+  scenarioFile?: string;
 }
 
 export interface MatrixResult {
@@ -53,6 +57,8 @@ export function formatMatrix(
  * asked for. One JUnit file with a testsuite per version and stage.
  */
 export async function runMatrix(options: MatrixOptions, log: Logger): Promise<MatrixResult> {
+  // A scenario is validated before anything starts.
+  const scenario = options.scenarioFile ? await loadScenario(options.scenarioFile) : undefined;
   // Booted once with every node image baked in; each run then finds it running and leaves it so.
   const engine = await startEngine({ ...options.engine, nodeImages: options.nodeImages }, log);
   const runs: { nodeImage: string; outcomes: Outcome[] }[] = [];
@@ -60,19 +66,21 @@ export async function runMatrix(options: MatrixOptions, log: Logger): Promise<Ma
     for (const nodeImage of options.nodeImages) {
       const slug = nodeImage.replace(/[^a-zA-Z0-9.-]/g, '_');
       log.info(`matrix: ${nodeImage}`);
-      const summary = await runPipeline(
-        {
-          ...options,
-          nodeImage,
-          artifactsDir: join(options.artifactsDir, slug),
-          junitFile: join(options.artifactsDir, slug, 'junit.xml'),
-        },
-        log,
-      );
-      runs.push({ nodeImage, outcomes: summary.outcomes });
+      const artifactsDir = join(options.artifactsDir, slug);
+      const junitFile = join(artifactsDir, 'junit.xml');
+      const outcomes = scenario
+        ? scenarioOutcomes(
+            await runScenario(
+              scenario,
+              { engine: options.engine, nodeImage, keep: options.keep, artifactsDir, junitFile },
+              log,
+            ),
+          )
+        : (await runPipeline({ ...options, nodeImage, artifactsDir, junitFile }, log)).outcomes;
+      runs.push({ nodeImage, outcomes });
     }
   } finally {
-    if (engine.kind === 'vm' && !options.keep) await engine.stop();
+    if (engine.bootedHere && !options.keep) await engine.stop();
   }
   const all = runs.flatMap((r) => r.outcomes.map((o) => ({ ...o, stage: `${r.nodeImage}.${o.stage}` })));
   await writeJunit(all, options.junitFile ?? join(options.artifactsDir, 'junit.xml'));

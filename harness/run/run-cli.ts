@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import type { Logger } from '../core/log.js';
 import { engineNameOption, engineOption, suiteOption } from '../engine/engine-cli.js';
 import { parseEngineChoice } from '../engine/select-engine.js';
+import { runScenarioCommand } from '../scenario/scenario-cli.js';
 
 interface MatrixOpts extends Omit<RunOpts, 'nodeImage'> {
   nodeImage: string[];
@@ -18,12 +19,14 @@ interface RunOpts {
   artifacts: string;
   keep?: boolean;
   requests: string;
+  scenario?: string;
 }
 
 /** The options `run` and `matrix` share; `what` words the help for one run or several. */
 function withRunOptions(command: Command, what: { junit: string; artifacts: string; keep: string }): Command {
   return command
     .option('--topology <file>', 'topology to deploy', 'topologies/web-api.yaml')
+    .option('--scenario <file>', 'a scenario instead (its own topology, changed step by step; see swarmlab scenario)')
     .addOption(engineOption())
     .addOption(engineNameOption())
     .addOption(suiteOption())
@@ -49,6 +52,7 @@ function pipelineOptions(opts: Omit<RunOpts, 'nodeImage'>) {
     artifactsDir: opts.artifacts,
     keep: opts.keep === true,
     requests: Number(opts.requests),
+    ...(opts.scenario ? { scenarioFile: opts.scenario } : {}),
   };
 }
 
@@ -66,6 +70,7 @@ export function registerRunCommand(program: Command, log: Logger): void {
       keep: 'leave the cluster (and a VM this run started) running',
     },
   ).action(async (opts: RunOpts) => {
+    if (opts.scenario) return runScenarioCommand(opts.scenario, opts, log);
     const { runPipeline } = await import('./run-pipeline.js');
     const summary = await runPipeline(
       { ...pipelineOptions(opts), ...(opts.nodeImage ? { nodeImage: opts.nodeImage } : {}) },

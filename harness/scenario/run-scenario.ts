@@ -327,15 +327,23 @@ export async function runScenario(
   return summary;
 }
 
+/** A scenario's steps as report lines: a JUnit testcase per step, a row per step in the matrix. */
+export function scenarioOutcomes(summary: ScenarioSummary): Outcome[] {
+  return summary.steps.map((s) => ({
+    stage: summary.scenario,
+    check: `step ${s.index}: ${s.name}`,
+    subject: s.did || s.name,
+    status: s.status,
+    message: s.message,
+  }));
+}
+
 async function writeScenarioReports(summary: ScenarioSummary, options: ScenarioRunOptions): Promise<void> {
   await mkdir(options.artifactsDir, { recursive: true });
   await writeFile(join(options.artifactsDir, 'scenario.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  const outcomes: Outcome[] = summary.steps.map((s) => ({
-    stage: summary.scenario,
-    check: `step ${s.index}`,
-    subject: s.name,
-    status: s.status,
-    message: `${s.did}: ${s.message}`,
-  }));
-  await writeJunit(outcomes, options.junitFile ?? join(options.artifactsDir, 'junit.xml'), 'swarmlab.scenario');
+  await writeJunit(
+    scenarioOutcomes(summary),
+    options.junitFile ?? join(options.artifactsDir, 'junit.xml'),
+    'swarmlab.scenario',
+  );
 }
