@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseTestFilter, selected } from '../checks/check-filter.js';
+import { familySelected, parseTestFilter, selected } from '../checks/check-filter.js';
 import type { CheckResult } from '../checks/check-result.js';
 import { evaluateDataplane, snapshotDataplane } from '../checks/dataplane.js';
 import { SwarmlabError, errorMessage } from '../core/errors.js';
@@ -63,11 +63,26 @@ function asExpected(step: ScenarioStep, findings: readonly CheckResult[]): boole
   return failing.join(' ') === [...step.expectFail].sort().join(' ');
 }
 
-function describeFindings(findings: readonly CheckResult[], limit = 6): string {
-  const lines = findings
-    .slice(0, limit)
-    .map((f) => `${f.check} on ${f.node}${f.service ? ` (${f.service})` : ''}: expected ${f.expected}; seen ${f.seen}`);
+/** Identifies one finding across reads: the same check on the same node, network and service. */
+function findingKey(f: CheckResult): string {
+  return [f.check, f.node, f.namespace, f.network, f.service].join('|');
+}
+
+function describeFindings(findings: readonly CheckResult[], since: ReadonlyMap<string, number>, limit = 6): string {
+  const lines = findings.slice(0, limit).map((f) => {
+    const from = since.get(findingKey(f));
+    const when = from === undefined ? '' : `, seen since ${from.toFixed(0)} s after convergence`;
+    return `${f.check} on ${f.node}${f.service ? ` (${f.service})` : ''}: expected ${f.expected}; seen ${f.seen}${when}`;
+  });
   return [...lines, ...(findings.length > limit ? [`and ${findings.length - limit} more`] : [])].join('; ');
+}
+
+interface Settled {
+  ok: boolean;
+  nodeSettled: Record<string, number | null>;
+  findings: CheckResult[];
+  /** Per finding (findingKey): seconds after convergence since when it has been seen. */
+  since: Map<string, number>;
 }
 
 /**
@@ -75,30 +90,30 @@ function describeFindings(findings: readonly CheckResult[], limit = 6): string {
  * they are what the step expects or its settle time runs out, and notes when
  * each node first matched.
  */
-async function settle(
-  state: ScenarioState,
-  step: ScenarioStep,
-  log: Logger,
-): Promise<{ ok: boolean; nodeSettled: Record<string, number | null>; findings: CheckResult[] }> {
+async function settle(state: ScenarioState, step: ScenarioStep, log: Logger): Promise<Settled> {
   const filter = parseTestFilter(step.checks);
+  const dns = familySelected(filter, 'dns');
   const started = Date.now();
   const nodeSettled: Record<string, number | null> = {};
   let findings: CheckResult[] = [];
+  // When each finding was first seen in the run of reads that still shows it.
+  let since = new Map<string, number>();
   for (;;) {
     const nodes = runningNodes(state);
-    const snapshot = await snapshotDataplane(state.cluster, { nodes });
+    const snapshot = await snapshotDataplane(state.cluster, { nodes, dns });
     const results = evaluateDataplane(snapshot).filter((r) => selected(filter, r.check));
     findings = results.filter((r) => r.status === 'fail');
     const elapsed = (Date.now() - started) / 1000;
+    since = new Map(findings.map((f) => [findingKey(f), since.get(findingKey(f)) ?? elapsed]));
     // A node has settled once it shows no finding the step does not expect.
     for (const node of nodes) {
       const unexpected = findings.some((f) => f.node === node.hostname && !step.expectFail.includes(f.check));
       if (!(node.hostname in nodeSettled) && !unexpected) nodeSettled[node.hostname] = elapsed;
     }
-    if (asExpected(step, findings)) return { ok: true, nodeSettled, findings };
+    if (asExpected(step, findings)) return { ok: true, nodeSettled, findings, since };
     if (elapsed > step.settleSeconds) {
       for (const node of nodes) nodeSettled[node.hostname] ??= null;
-      return { ok: false, nodeSettled, findings };
+      return { ok: false, nodeSettled, findings, since };
     }
     log.info(`step ${step.index}: ${findings.length} findings after ${elapsed.toFixed(0)} s; reading again`);
     await sleep(2000);
@@ -195,7 +210,7 @@ async function runStep(
     );
     const settled = await timed('settle', () => settle(state, step, log));
     const expected = step.expectFail.length ? `exactly ${step.expectFail.join(', ')} failing` : 'every check passing';
-    const seen = describeFindings(settled.findings) || 'no finding';
+    const seen = describeFindings(settled.findings, settled.since) || 'no finding';
     outcome = {
       ...settled,
       message: settled.ok
