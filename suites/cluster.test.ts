@@ -2,9 +2,7 @@ import { bringUpCluster } from '../harness/cluster/bring-up.js';
 import { Cluster } from '../harness/cluster/cluster.js';
 import type { ClusterProvider } from '../harness/cluster/cluster-provider.js';
 import { describeCluster } from '../harness/cluster/describe-cluster.js';
-import { dockerIn, runIn } from '../harness/cluster/swarm-node.js';
 import { ConfigError, SwarmlabError } from '../harness/core/errors.js';
-import { waitFor } from '../harness/core/wait.js';
 import type { RunningEngine } from '../harness/engine/engine.js';
 import { debianSuite, defaultNodeSuite } from '../harness/images/debian-suites.js';
 import { ensureImage } from '../harness/images/image-source.js';
@@ -29,18 +27,6 @@ describe('a 1+2 Swarm of dind nodes on the embedded engine', () => {
   afterAll(async () => {
     await provider?.remove(log, name);
   }, 120_000);
-
-  /** Polls a manager until the node's Swarm status is the one wanted. */
-  const untilStatus = (cluster: Cluster, hostname: string, status: string) =>
-    waitFor(
-      { what: `${hostname} to be ${status} in docker node ls`, timeoutMs: 120_000, intervalMs: 2000 },
-      async () => {
-        const seen = (
-          await cluster.onManager((m) => dockerIn(m, ['node', 'inspect', '-f', '{{.Status.State}}', hostname]))
-        ).trim();
-        return seen === status ? { done: true, value: undefined } : { done: false, seen };
-      },
-    );
 
   it(
     'brings up a mixed-version 1+2 cluster: all Ready, each node on its own Docker version',
@@ -90,45 +76,6 @@ describe('a 1+2 Swarm of dind nodes on the embedded engine', () => {
       expect(await provider.leftovers(broken)).toEqual([]);
     },
     3 * 60_000,
-  );
-
-  it(
-    "a worker's Docker daemon restarts alone: a new dockerd, the same address, and the node Ready again",
-    async () => {
-      const cluster = await Cluster.attach(provider, name);
-      const worker = cluster.node('w1');
-      const dockerdPid = async () => (await runIn(worker, ['cat', '/var/run/docker.pid'])).trim();
-      // PID 1 (the entry point) keeps its start time unless the whole node restarted.
-      const initStart = async () => (await runIn(worker, ['cut', '-d', ' ', '-f', '22', '/proc/1/stat'])).trim();
-      const logLines = (await worker.logs()).split('\n').length;
-      const before = await dockerdPid();
-      const initBefore = await initStart();
-      const started = Date.now();
-      await worker.restartDaemon();
-      log.info(`daemon of ${worker.hostname} answered again in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      expect(await dockerdPid()).not.toBe(before);
-      expect(await initStart()).toBe(initBefore);
-      const logs = await worker.logs();
-      expect(logs).toMatch(/swarmlab: dockerd exited \(\d+\) for a restart/);
-      expect(logs.split('\n').length).toBeGreaterThan(logLines);
-      await untilStatus(cluster, worker.hostname, 'ready');
-    },
-    5 * 60_000,
-  );
-
-  it(
-    'a stopped worker is down for Swarm and its exec says it does not answer; started again it is Ready',
-    async () => {
-      const cluster = await Cluster.attach(provider, name);
-      const worker = cluster.node('w2');
-      await worker.stop();
-      await expect(worker.exec(['true'])).rejects.toThrow(/does not answer/);
-      await untilStatus(cluster, worker.hostname, 'down');
-      await worker.start();
-      await untilStatus(cluster, worker.hostname, 'ready');
-      expect((await Cluster.attach(provider, name)).node('w2').address).toBe(worker.address);
-    },
-    5 * 60_000,
   );
 
   it('leaves no container, volume or network after down', async () => {
