@@ -99,9 +99,12 @@ export async function applyAction(state: ScenarioState, action: ScenarioAction, 
       switch (action.kind) {
         case 'drain':
         case 'activate':
-        case 'pause':
-          await onManager(state, ['node', 'update', '--availability', action.kind, node.hostname]);
-          return `${action.kind} ${node.hostname}`;
+        case 'pause': {
+          // Swarm's availabilities are active, pause and drain; the step says activate.
+          const availability = action.kind === 'activate' ? 'active' : action.kind;
+          await onManager(state, ['node', 'update', '--availability', availability, node.hostname]);
+          return `${availability} ${node.hostname}`;
+        }
         case 'restart-daemon':
           await node.restartDaemon();
           return `restarted the Docker daemon of ${node.hostname}`;
