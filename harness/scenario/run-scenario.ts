@@ -100,10 +100,11 @@ async function settle(state: ScenarioState, step: ScenarioStep, log: Logger): Pr
   let since = new Map<string, number>();
   for (;;) {
     const nodes = runningNodes(state);
+    // A read takes seconds under emulation: what it saw is dated by when it began.
+    const elapsed = (Date.now() - started) / 1000;
     const snapshot = await snapshotDataplane(state.cluster, { nodes, dns });
     const results = evaluateDataplane(snapshot).filter((r) => selected(filter, r.check));
     findings = results.filter((r) => r.status === 'fail');
-    const elapsed = (Date.now() - started) / 1000;
     since = new Map(findings.map((f) => [findingKey(f), since.get(findingKey(f)) ?? elapsed]));
     // A node has settled once it shows no finding the step does not expect.
     for (const node of nodes) {
@@ -111,7 +112,7 @@ async function settle(state: ScenarioState, step: ScenarioStep, log: Logger): Pr
       if (!(node.hostname in nodeSettled) && !unexpected) nodeSettled[node.hostname] = elapsed;
     }
     if (asExpected(step, findings)) return { ok: true, nodeSettled, findings, since };
-    if (elapsed > step.settleSeconds) {
+    if ((Date.now() - started) / 1000 > step.settleSeconds) {
       for (const node of nodes) nodeSettled[node.hostname] ??= null;
       return { ok: false, nodeSettled, findings, since };
     }
