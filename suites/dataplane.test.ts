@@ -1,15 +1,13 @@
 import { evaluateDataplane, type DataplaneSnapshot } from '../harness/checks/dataplane.js';
 import type { CheckResult } from '../harness/checks/check-result.js';
-import { dockerIn } from '../harness/cluster/swarm-node.js';
 import { createLogger } from '../harness/core/log.js';
-import { waitFor } from '../harness/core/wait.js';
 import { withLbFault, type LbFault } from '../harness/faults/lb-faults.js';
 import { suiteNodeImage } from './shared-engine.js';
 import { checkLab, labPerSuite } from './suite-lab.js';
 
 // The dataplane checks against a live web-api: clean on a healthy cluster,
-// each fault written into a node's lb namespace is found, then clean again;
-// and clean while api is scaled to 0 (Swarm then keeps no state for it) and back.
+// each fault written into a node's lb namespace is found, then clean again.
+// (api scaled to 0 and back is a step of the scenario suite.)
 const log = createLogger('e2e/dataplane');
 
 describe(`dataplane checks on web-api (node image ${suiteNodeImage})`, () => {
@@ -76,38 +74,4 @@ describe(`dataplane checks on web-api (node image ${suiteNodeImage})`, () => {
     },
     120_000,
   );
-
-  /** Polls the checks until api runs `replicas` tasks and nothing fails; a timeout says what failed last. */
-  async function cleanWithApiAt(replicas: number): Promise<DataplaneSnapshot> {
-    return waitFor(
-      { what: `clean checks with api at ${replicas} running tasks`, timeoutMs: 120_000, intervalMs: 2000 },
-      async () => {
-        const { snapshot, failures: found } = await checkLab(lab());
-        const api = snapshot.swarm.services.find((s) => s.name === 'api');
-        const running = snapshot.swarm.tasks.filter((t) => t.serviceId === api?.id && t.state === 'running').length;
-        if (running === replicas && found.length === 0) return { done: true, value: snapshot };
-        return {
-          done: false,
-          seen: `api running ${running}; ${found.map((f) => `${f.check} on ${f.node}: ${f.seen}`).join('; ') || 'no failures'}`,
-        };
-      },
-    );
-  }
-
-  it('is clean with api scaled to 0, when no node keeps state for it, and after it is scaled back', async () => {
-    const scale = (replicas: number) =>
-      lab().cluster.onManager((m) => dockerIn(m, ['service', 'scale', '--detach', `api=${replicas}`]));
-    await scale(0);
-    const scaledDown = await cleanWithApiAt(0);
-    const apiViews = scaledDown.models.flatMap((m) =>
-      m.networks.flatMap((n) => n.services.filter((s) => s.service === 'api')),
-    );
-    expect(apiViews.filter((v) => v.fwmark !== undefined)).toEqual([]);
-    await scale(2);
-    const back = await cleanWithApiAt(2);
-    expect(
-      evaluateDataplane(back).filter((r) => r.check === 'lb.backends' && r.service === 'api' && r.status === 'pass')
-        .length,
-    ).toBeGreaterThanOrEqual(2);
-  }, 300_000);
 });
