@@ -29,7 +29,8 @@ describe(`scenarios on web-api (node image ${suiteNodeImage})`, () => {
 
   async function runAll(scenario: Scenario): Promise<StepResult[]> {
     const results: StepResult[] = [];
-    for (const step of scenario.steps) results.push(await runScenarioStep(state, scenario, step, artifacts, log));
+    for (const step of scenario.steps)
+      results.push(await runScenarioStep(state, scenario, step, join(artifacts, scenario.name), log));
     return results;
   }
 
@@ -52,12 +53,12 @@ describe(`scenarios on web-api (node image ${suiteNodeImage})`, () => {
     const scenario = await loadScenario('scenarios/scale.yaml');
     const [toZero, back] = scenario.steps.slice(1);
     if (!toZero || !back) throw new Error('scale.yaml has the steps 5, 0, 2');
-    const results = [await runScenarioStep(state, scenario, toZero, artifacts, log)];
+    const results = [await runScenarioStep(state, scenario, toZero, join(artifacts, scenario.name), log)];
     const views = (await snapshotDataplane(state.cluster, { dns: false })).models.flatMap((m) =>
       m.networks.flatMap((n) => n.services.filter((v) => v.service === 'api')),
     );
     expect(views.filter((v) => v.fwmark !== undefined)).toEqual([]);
-    results.push(await runScenarioStep(state, scenario, back, artifacts, log));
+    results.push(await runScenarioStep(state, scenario, back, join(artifacts, scenario.name), log));
     expect(verdicts(results)).toEqual(results.map((r) => [r.name, 'pass', expect.any(String)]));
   }, 600_000);
 
@@ -82,10 +83,10 @@ describe(`scenarios on web-api (node image ${suiteNodeImage})`, () => {
     const [stop, wait, start] = scenario.steps;
     if (!stop || !wait || !start) throw new Error('stop-node.yaml has three steps');
     const w2 = state.cluster.node('w2');
-    const results = [await runScenarioStep(state, scenario, stop, artifacts, log)];
+    const results = [await runScenarioStep(state, scenario, stop, join(artifacts, scenario.name), log)];
     await expect(w2.exec(['true'])).rejects.toThrow(/does not answer/);
-    results.push(await runScenarioStep(state, scenario, wait, artifacts, log));
-    results.push(await runScenarioStep(state, scenario, start, artifacts, log));
+    results.push(await runScenarioStep(state, scenario, wait, join(artifacts, scenario.name), log));
+    results.push(await runScenarioStep(state, scenario, start, join(artifacts, scenario.name), log));
     expect(verdicts(results)).toEqual(results.map((r) => [r.name, 'pass', expect.any(String)]));
     expect((await Cluster.attach(state.cluster.provider, state.cluster.name)).node('w2').address).toBe(w2.address);
   }, 900_000);
@@ -99,7 +100,7 @@ describe(`scenarios on web-api (node image ${suiteNodeImage})`, () => {
     );
     const [first, second] = scenario.steps;
     if (!first || !second) throw new Error('two steps expected');
-    expect((await runScenarioStep(state, scenario, first, artifacts, log)).status).toBe('pass');
+    expect((await runScenarioStep(state, scenario, first, join(artifacts, scenario.name), log)).status).toBe('pass');
     // An address that is no task of api, written into api's pool on one node, stays for the second step.
     const model = (await snapshotDataplane(state.cluster, { dns: false })).models.find((m) =>
       m.networks.some((n) => n.network === 'backend' && n.locations.length > 0),
@@ -111,7 +112,7 @@ describe(`scenarios on web-api (node image ${suiteNodeImage})`, () => {
     if (!node || !api?.fwmark || !namespace) throw new Error('no node holds lb state for api');
     const fault = { kind: 'extra-real-server', fwmark: api.fwmark, ip: '10.0.1.250' } as const;
     const result = await withLbFault(node, namespace, fault, log, () =>
-      runScenarioStep(state, scenario, second, artifacts, log),
+      runScenarioStep(state, scenario, second, join(artifacts, scenario.name), log),
     );
     expect(result.status).toBe('fail');
     expect(result.name).toBe('still consistent');

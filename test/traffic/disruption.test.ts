@@ -24,3 +24,24 @@ describe('disruption accounting on recorded traffic', () => {
     expect(d.longestGapMs).toBeCloseTo(Math.max(...records.map((r) => r.at + r.ms)), 6);
   });
 });
+
+describe('disruption accounting on the traffic of a real rolling update', () => {
+  // The scenario suite's rolling update of api (Docker 26.1.5, trixie nodes; test/fixtures/README.md).
+  const records = parseProbeRecords(fixtureText('docker-26.1.5-rolling-update', 'web-to-api-traffic.jsonl'));
+
+  it('counts every request answered, by the old tasks and then by their replacements', () => {
+    const d = measureDisruption(records);
+    expect(d).toMatchObject({ requests: 1598, failed: 0, errors: {} });
+    const tasks = Object.keys(d.answeredBy).sort();
+    expect(tasks).toHaveLength(4);
+    expect(new Set(tasks.map((t) => t.split('.')[1]))).toEqual(new Set(['1', '2']));
+  });
+
+  it('finds the longest stretch without an answer where the answers thin out, well under a second', () => {
+    const d = measureDisruption(records);
+    expect(d.longestGapMs).toBeGreaterThan(100);
+    expect(d.longestGapMs).toBeLessThan(1000);
+    const completions = records.map((r) => r.at + r.ms).sort((a, b) => a - b);
+    expect(completions.some((c) => Math.abs(c - d.longestGapAtMs) < 1e-6)).toBe(true);
+  });
+});
