@@ -44,11 +44,12 @@ export interface SwarmNode {
 /** The node itself does not answer (stopped, gone): another node may, unlike a command that failed in it. */
 export class NodeUnreachableError extends SwarmlabError {
   constructor(
+    /** Which node, as messages name it: "node lab-w1". */
     readonly node: string,
     why: string,
     options?: { cause?: unknown },
   ) {
-    super('node-unreachable', `node ${node} does not answer: ${why}`, { node }, options);
+    super('node-unreachable', `${node} does not answer: ${why}`, { node }, options);
   }
 }
 

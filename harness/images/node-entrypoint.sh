@@ -7,7 +7,15 @@ set -e
 if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
   mkdir -p /sys/fs/cgroup/swarmlab-init
   xargs -rn1 < /sys/fs/cgroup/cgroup.procs > /sys/fs/cgroup/swarmlab-init/cgroup.procs 2>/dev/null || :
-  sed -e 's/ / +/g' -e 's/^/+/' < /sys/fs/cgroup/cgroup.controllers > /sys/fs/cgroup/cgroup.subtree_control
+  controllers=$(sed -e 's/ / +/g' -e 's/^/+/' < /sys/fs/cgroup/cgroup.controllers)
+  if ! echo "$controllers" > /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null; then
+    # A node started again (swarmlab's start-node) keeps its cgroup tree, and the kernel answers EBUSY:
+    # the controllers were delegated by its first start.
+    if [ ! -s /sys/fs/cgroup/cgroup.subtree_control ]; then
+      echo "swarmlab: cannot delegate the cgroup controllers ($controllers)" >&2
+      exit 1
+    fi
+  fi
 fi
 # Network namespaces are bind-mounted under /var/run/docker/netns; shared
 # propagation keeps them visible to nsenter from docker exec.

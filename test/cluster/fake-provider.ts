@@ -30,7 +30,7 @@ export class CapturedNode implements SwarmNode {
   ) {}
 
   async exec(argv: readonly string[], _options?: ExecOptions): Promise<ExecResult> {
-    if (!this.running) throw new NodeUnreachableError(this.hostname, 'stopped');
+    if (!this.running) throw new NodeUnreachableError(`node ${this.hostname}`, 'stopped');
     // The first line of a node script names it (node-script.ts): log that, not the whole script.
     this.execs.push(argv[0] === 'sh' ? (argv[2]?.split('\n')[0] ?? '') : argv.join(' '));
     const answer = this.answer(argv);

@@ -84,23 +84,38 @@ export class DindNode implements SwarmNode {
   }
 
   private async untilDaemonAnswers(pidOk: (pid: string) => boolean): Promise<void> {
-    await waitFor(
-      {
-        what: `the Docker daemon of node ${this.hostname} to answer`,
-        timeoutMs: deadline('daemonRestart'),
-        intervalMs: 1000,
-      },
-      async () => {
-        const pid = await this.daemonPid().catch(() => '');
-        if (!pidOk(pid))
-          return { done: false, seen: pid ? `dockerd pid ${pid}, not yet the new one` : 'no dockerd pid file' };
-        const version = await this.exec(['docker', 'version', '--format', '{{.Server.Version}}'], {
-          timeoutMs: deadline('nodeCliQuick'),
-        }).catch((e: unknown) => ({ exitCode: -1, stdout: '', stderr: errorMessage(e) }));
-        return version.exitCode === 0
-          ? { done: true, value: undefined }
-          : { done: false, seen: `dockerd pid ${pid}: ${version.stderr.trim().split('\n')[0]}` };
-      },
-    );
+    try {
+      await waitFor(
+        {
+          what: `the Docker daemon of node ${this.hostname} to answer`,
+          timeoutMs: deadline('daemonRestart'),
+          intervalMs: 1000,
+        },
+        async () => {
+          const state = (await this.docker.getContainer(this.containerId).inspect()).State;
+          if (!state.Running)
+            return { done: false, seen: `the node's container is ${state.Status} (exit ${state.ExitCode})` };
+          const pid = await this.daemonPid().catch(() => '');
+          if (!pidOk(pid))
+            return { done: false, seen: pid ? `dockerd pid ${pid}, not yet the new one` : 'no dockerd pid file' };
+          const version = await this.exec(['docker', 'version', '--format', '{{.Server.Version}}'], {
+            timeoutMs: deadline('nodeCliQuick'),
+          }).catch((e: unknown) => ({ exitCode: -1, stdout: '', stderr: errorMessage(e) }));
+          return version.exitCode === 0
+            ? { done: true, value: undefined }
+            : { done: false, seen: `dockerd pid ${pid}: ${version.stderr.trim().split('\n')[0]}` };
+        },
+      );
+    } catch (error) {
+      // Why the daemon did not come back is in its own log.
+      const tail = (await this.logs().catch(() => '')).trim().split('\n').slice(-12).join('\n');
+      throw new SwarmlabError(
+        'node-daemon',
+        `${errorMessage(error)}\n--- last log lines of ${this.hostname} ---\n${tail}`,
+        {
+          node: this.hostname,
+        },
+      );
+    }
   }
 }
