@@ -20,7 +20,9 @@ export function pendingServices(state: SwarmState, topology: Topology, nodeCount
     const tasks = state.tasks.filter((t) => t.serviceId === swarmService.id);
     const running = tasks.filter(isRunningTask).length;
     const expected = expectedTaskCount(service, tasks, nodeCount);
-    if (running >= expected) return [];
+    // More running than wanted is not converged either: after a scale down or during a start-first update
+    // the extra tasks are still on their way out, and the dataplane is not yet what it will be.
+    if (running === expected) return [];
     const states = tasks
       .slice(0, 6)
       .map(

@@ -3,7 +3,7 @@ import { nodeScript } from '../cluster/node-script.js';
 import { dockerSequenceIn, runIn, type SwarmNode } from '../cluster/swarm-node.js';
 import { cleanupScope } from '../core/cancel.js';
 import { deadline } from '../core/deadlines.js';
-import { SwarmlabError, errorMessage } from '../core/errors.js';
+import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { waitFor } from '../core/wait.js';
 import type Docker from 'dockerode';
@@ -162,7 +162,9 @@ export async function waitForConvergence(
 
 /**
  * Embedded DNS lags task start: wait until every service name resolves from a
- * probe task that shares a network with it (one exec per client per poll).
+ * probe task on a running node that shares a network with it (one exec per
+ * client per poll). The client task is looked up at each poll: after a node
+ * stopped, Swarm may still have to start the client elsewhere.
  */
 async function waitForDns(
   cluster: Cluster,
@@ -171,23 +173,31 @@ async function waitForDns(
   timeoutMs: number,
   reachable: readonly SwarmNode[],
 ): Promise<void> {
-  const probes = topology.services.filter((s) => s.image === undefined);
+  // A service scaled to 0 has no name to resolve (its DNS entries go with its last task), nor a task to ask from.
+  const running = topology.services.filter((s) => s.replicas !== 0);
+  const probes = running.filter((s) => s.image === undefined);
   const assigned = new Map<string, string[]>();
-  for (const target of topology.services) {
+  for (const target of running) {
     const client = probes.find((p) => p.networks.some((n) => target.networks.includes(n)));
     if (client) assigned.set(client.name, [...(assigned.get(client.name) ?? []), target.name]);
   }
   for (const [client, targets] of assigned) {
-    const task = taskContainersOf(cluster, swarm, client).find((t) => reachable.includes(t.node));
-    if (!task) throw new SwarmlabError('deploy', `no running task of ${client} to resolve ${targets.join(', ')} from`);
+    let state = swarm;
     await waitFor(
-      { what: `${targets.join(', ')} to resolve from ${task.taskName}`, timeoutMs, intervalMs: 1000 },
+      { what: `${targets.join(', ')} to resolve from a task of ${client}`, timeoutMs, intervalMs: 1000 },
       async () => {
+        const task = taskContainersOf(cluster, state, client).find((t) => reachable.includes(t.node));
+        if (!task) {
+          state = await readSwarmState(cluster);
+          return { done: false, seen: `no running task of ${client} on a running node` };
+        }
         const out = await resolveInTask(task, targets).catch((e: unknown) => errorMessage(e));
         const unresolved = parseResolveOutput(out, targets).filter(
           (a) => a.error !== undefined || a.addresses.length === 0,
         );
-        return unresolved.length === 0 ? { done: true, value: undefined } : { done: false, seen: out.trim() };
+        return unresolved.length === 0
+          ? { done: true, value: undefined }
+          : { done: false, seen: `${task.taskName}: ${out.trim()}` };
       },
     );
   }
