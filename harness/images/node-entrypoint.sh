@@ -11,7 +11,8 @@ if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
   if ! echo "$controllers" > /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null; then
     # A node started again (swarmlab's start-node) keeps its cgroup tree, and the kernel answers EBUSY:
     # the controllers were delegated by its first start.
-    if [ ! -s /sys/fs/cgroup/cgroup.subtree_control ]; then
+    # (cgroup files report a size of 0: read the content, not the size.)
+    if [ -z "$(cat /sys/fs/cgroup/cgroup.subtree_control)" ]; then
       echo "swarmlab: cannot delegate the cgroup controllers ($controllers)" >&2
       exit 1
     fi
