@@ -4,20 +4,31 @@
 # must leave the root cgroup before controllers can be delegated to the
 # cgroups dockerd creates for its tasks (the "no internal processes" rule).
 set -e
-if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
-  mkdir -p /sys/fs/cgroup/swarmlab-init
-  xargs -rn1 < /sys/fs/cgroup/cgroup.procs > /sys/fs/cgroup/swarmlab-init/cgroup.procs 2>/dev/null || :
-  controllers=$(sed -e 's/ / +/g' -e 's/^/+/' < /sys/fs/cgroup/cgroup.controllers)
-  if ! echo "$controllers" > /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null; then
-    # A node started again (swarmlab's start-node) keeps its cgroup tree, and the kernel answers EBUSY:
-    # the controllers were delegated by its first start.
-    # (cgroup files report a size of 0: read the content, not the size.)
-    if [ -z "$(cat /sys/fs/cgroup/cgroup.subtree_control)" ]; then
-      echo "swarmlab: cannot delegate the cgroup controllers ($controllers)" >&2
+cg=/sys/fs/cgroup
+if [ -f $cg/cgroup.controllers ]; then
+  mkdir -p $cg/swarmlab-init
+  controllers=$(sed -e 's/ / +/g' -e 's/^/+/' < $cg/cgroup.controllers)
+  # A process that enters the root cgroup between the move and the write (a `docker exec` that arrives
+  # while the node starts: swarmlab's start-node polls the daemon at once) makes the kernel refuse the
+  # delegation with EBUSY: move everyone again and retry, for up to 10 s.
+  tries=0
+  xargs -rn1 < $cg/cgroup.procs > $cg/swarmlab-init/cgroup.procs 2>/dev/null || :
+  until [ -n "$(cat $cg/cgroup.subtree_control)" ]; do
+    why=$( { echo "$controllers" > $cg/cgroup.subtree_control; } 2>&1) && break
+    tries=$((tries + 1))
+    if [ "$tries" -ge 50 ]; then
+      echo "swarmlab: cannot delegate the cgroup controllers ($controllers): $why" >&2
+      echo "swarmlab: still in the root cgroup: $(tr '\n' ' ' < $cg/cgroup.procs)" >&2
       exit 1
     fi
-  fi
+    sleep 0.2
+    xargs -rn1 < $cg/cgroup.procs > $cg/swarmlab-init/cgroup.procs 2>/dev/null || :
+  done
+  [ "$tries" = 0 ] || echo "swarmlab: cgroup controllers delegated after $tries refusals ($why)" >&2
 fi
+# A node started again keeps its file system: a pid file of the daemon killed with the node would make
+# dockerd refuse to start ("process with PID N is still running": another process has that pid now).
+rm -f /var/run/docker.pid /var/run/docker/containerd/containerd.pid
 # Network namespaces are bind-mounted under /var/run/docker/netns; shared
 # propagation keeps them visible to nsenter from docker exec.
 mount --make-rshared / 2>/dev/null || :
