@@ -11,7 +11,7 @@ import { checkLab, labPerSuite } from './suite-lab.js';
 const log = createLogger('e2e/dataplane');
 
 describe(`dataplane checks on web-api (node image ${suiteNodeImage})`, () => {
-  const lab = labPerSuite('topologies/web-api.yaml', 'e2e-dp', log);
+  const lab = labPerSuite('topologies/web-api.yaml', log);
   let healthy: DataplaneSnapshot;
 
   const failures = async (): Promise<CheckResult[]> => (await checkLab(lab())).failures;

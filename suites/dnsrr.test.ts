@@ -8,7 +8,7 @@ import { checkLab, labPerSuite } from './suite-lab.js';
 const log = createLogger('e2e/dnsrr');
 
 describe('web-api-dnsrr: DNS round robin instead of a VIP', () => {
-  const lab = labPerSuite('topologies/web-api-dnsrr.yaml', 'e2e-dnsrr', log);
+  const lab = labPerSuite('topologies/web-api-dnsrr.yaml', log);
 
   it('passes every check; api has DNS answers but no load-balancer state', async () => {
     const { results, failures } = await checkLab(lab());

@@ -12,7 +12,7 @@ const log = createLogger('e2e/ingress');
 const publishedPort = 8080;
 
 describe('ingress: api published through the routing mesh', () => {
-  const lab = labPerSuite('topologies/ingress.yaml', 'e2e-ingress', log);
+  const lab = labPerSuite('topologies/ingress.yaml', log);
 
   it('passes every check, with the port mark and backends on every node', async () => {
     const { results, failures } = await checkLab(lab());

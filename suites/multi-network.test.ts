@@ -10,7 +10,7 @@ import { checkLab, labPerSuite } from './suite-lab.js';
 const log = createLogger('e2e/multi-network');
 
 describe('multi-network: api on two overlays, a client on each', () => {
-  const lab = labPerSuite('topologies/multi-network.yaml', 'e2e-multinet', log);
+  const lab = labPerSuite('topologies/multi-network.yaml', log);
 
   it('passes every check; api has a distinct VIP and pool on each network', async () => {
     const { snapshot, results, failures } = await checkLab(lab());

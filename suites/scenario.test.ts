@@ -18,7 +18,7 @@ import { labPerSuite } from './suite-lab.js';
 const log = suiteLogger('scenario');
 
 describe(`scenarios on web-api (node image ${suiteNodeImage})`, () => {
-  const lab = labPerSuite('topologies/web-api.yaml', 'e2e-scn', log);
+  const lab = labPerSuite('topologies/web-api.yaml', log);
   let state: ScenarioState;
   let artifacts: string;
 

@@ -18,7 +18,7 @@ describe('spread of 600 requests from web over 3 api replicas', () => {
     ...t,
     services: t.services.map((s) => (s.name === 'api' ? { ...s, replicas: 3 } : s)),
   });
-  const lab = labPerSuite('topologies/web-api.yaml', 'e2e-spread', log, threeApis);
+  const lab = labPerSuite('topologies/web-api.yaml', log, threeApis);
 
   it('every replica answers and the spread test passes', async () => {
     const m = await measureSpread(lab().cluster, request, log);
