@@ -3,15 +3,15 @@ import type { Logger } from '../core/log.js';
 import { startEngine } from '../engine/select-engine.js';
 import { writeJunit } from '../report/junit.js';
 import type { Outcome } from '../report/outcome.js';
-import { loadScenario } from '../scenario/load-scenario.js';
-import { runScenario, scenarioOutcomes } from '../scenario/run-scenario.js';
+import { runScenarios, scenarioOutcomes } from '../scenario/run-scenario.js';
+import { loadScenarios } from '../scenario/load-scenario.js';
 import { runPipeline, type RunOptions } from './run-pipeline.js';
 
 export interface MatrixOptions extends Omit<RunOptions, 'nodeImage' | 'junitFile'> {
   nodeImages: string[];
   junitFile?: string;
-  /** A scenario to run per version instead of the topology: a step x version table. */
-  scenarioFile?: string;
+  /** Scenarios to run per version instead of the topology: a step x version table. */
+  scenarioFiles?: string[];
 }
 
 export interface MatrixResult {
@@ -57,8 +57,8 @@ export function formatMatrix(
  * asked for. One JUnit file with a testsuite per version and stage.
  */
 export async function runMatrix(options: MatrixOptions, log: Logger): Promise<MatrixResult> {
-  // A scenario is validated before anything starts.
-  const scenario = options.scenarioFile ? await loadScenario(options.scenarioFile) : undefined;
+  // Scenarios are validated before anything starts.
+  const scenarios = options.scenarioFiles ? await loadScenarios(options.scenarioFiles) : undefined;
   // Booted once with every node image baked in; each run then finds it running and leaves it so.
   const engine = await startEngine({ ...options.engine, nodeImages: options.nodeImages }, log);
   const runs: { nodeImage: string; outcomes: Outcome[] }[] = [];
@@ -68,14 +68,14 @@ export async function runMatrix(options: MatrixOptions, log: Logger): Promise<Ma
       log.info(`matrix: ${nodeImage}`);
       const artifactsDir = join(options.artifactsDir, slug);
       const junitFile = join(artifactsDir, 'junit.xml');
-      const outcomes = scenario
-        ? scenarioOutcomes(
-            await runScenario(
-              scenario,
+      const outcomes = scenarios
+        ? (
+            await runScenarios(
+              scenarios,
               { engine: options.engine, nodeImage, keep: options.keep, artifactsDir, junitFile },
               log,
-            ),
-          )
+            )
+          ).flatMap(scenarioOutcomes)
         : (await runPipeline({ ...options, nodeImage, artifactsDir, junitFile }, log)).outcomes;
       runs.push({ nodeImage, outcomes });
     }

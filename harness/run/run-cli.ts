@@ -19,14 +19,17 @@ interface RunOpts {
   artifacts: string;
   keep?: boolean;
   requests: string;
-  scenario?: string;
+  scenario?: string[];
 }
 
 /** The options `run` and `matrix` share; `what` words the help for one run or several. */
 function withRunOptions(command: Command, what: { junit: string; artifacts: string; keep: string }): Command {
   return command
     .option('--topology <file>', 'topology to deploy', 'topologies/web-api.yaml')
-    .option('--scenario <file>', 'a scenario instead (its own topology, changed step by step; see swarmlab scenario)')
+    .option(
+      '--scenario <files...>',
+      'scenarios instead (each with its own topology, changed step by step; see swarmlab scenario)',
+    )
     .addOption(engineOption())
     .addOption(engineNameOption())
     .addOption(suiteOption())
@@ -52,7 +55,7 @@ function pipelineOptions(opts: Omit<RunOpts, 'nodeImage'>) {
     artifactsDir: opts.artifacts,
     keep: opts.keep === true,
     requests: Number(opts.requests),
-    ...(opts.scenario ? { scenarioFile: opts.scenario } : {}),
+    ...(opts.scenario ? { scenarioFiles: opts.scenario } : {}),
   };
 }
 

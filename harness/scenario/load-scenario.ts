@@ -1,4 +1,5 @@
 import { dirname, resolve } from 'node:path';
+import { ConfigError } from '../core/errors.js';
 import { checkCatalog, checkInfo } from '../checks/check-catalog.js';
 import { type FieldReader, type Path, readConfigFile, readYaml } from '../core/yaml-fields.js';
 import { loadTopology } from '../topology/load-topology.js';
@@ -281,4 +282,22 @@ export async function parseScenario(text: string, file: string): Promise<Scenari
 
 export async function loadScenario(file: string): Promise<Scenario> {
   return parseScenario(await readConfigFile(file, 'a readable scenario file'), file);
+}
+
+/**
+ * Every file validated before anything starts (two scenarios of one name would share an artifacts folder).
+ */
+export async function loadScenarios(files: readonly string[]): Promise<Scenario[]> {
+  const scenarios = await Promise.all(files.map((f) => loadScenario(f)));
+  scenarios.forEach((scenario, i) => {
+    const first = scenarios.findIndex((s) => s.name === scenario.name);
+    if (first !== i)
+      throw new ConfigError(
+        files[i] ?? '',
+        'name',
+        `a name no other scenario of this run has (${files[first]})`,
+        scenario.name,
+      );
+  });
+  return scenarios;
 }

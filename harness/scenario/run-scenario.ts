@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { familySelected, parseTestFilter, selected } from '../checks/check-filter.js';
 import type { CheckResult } from '../checks/check-result.js';
 import { evaluateDataplane, snapshotDataplane } from '../checks/dataplane.js';
+import { cancellationReason } from '../core/cancel.js';
 import { SwarmlabError, errorMessage } from '../core/errors.js';
 import { deadline } from '../core/deadlines.js';
 import { cleanupOnInterrupt, sharedCleanup } from '../core/interrupt.js';
@@ -13,8 +14,11 @@ import { type EngineRequest, startEngine } from '../engine/select-engine.js';
 import { nodeDumpText } from '../inspect/node-dump.js';
 import type { Outcome } from '../report/outcome.js';
 import { writeJunit } from '../report/junit.js';
-import { waitForConvergence } from '../topology/deploy.js';
-import { deployLab, type Lab } from '../topology/lab.js';
+import { undeployTopology, waitForConvergence } from '../topology/deploy.js';
+import { cleanCluster } from '../topology/reusable-cluster.js';
+import type { ClusterSpec } from '../cluster/cluster-spec.js';
+import { clusterProvider } from '../providers/select-cluster.js';
+import { deployLab } from '../topology/lab.js';
 import { applyAction, runningNodes, type ScenarioState, targetNode } from './actions.js';
 import type { DisruptionBounds, Scenario, ScenarioStep, StepTraffic } from './scenario.js';
 import type { Cluster } from '../cluster/cluster.js';
@@ -55,6 +59,8 @@ export interface ScenarioSummary {
   scenario: string;
   passed: boolean;
   steps: StepResult[];
+  /** Why the scenario stopped before its last step (its cluster or deploy failed), when it did. */
+  error?: string;
 }
 
 /** Whether a read's findings are what the step expects: none, or exactly the expected checks failing. */
@@ -305,61 +311,97 @@ export async function runScenarioStep(
   return result;
 }
 
+/** The cluster a scenario runs on: its topology's shape, named by shape and image so the next scenario finds it. */
+function scenarioClusterSpec(scenario: Scenario, nodeImage: string): ClusterSpec {
+  const { managers, workers } = scenario.topology.cluster;
+  const name = `scn-${managers}m${workers}w-${nodeImage.replace(/[^a-z0-9]/g, '')}`.slice(0, 24);
+  return { name, managers, workers, nodeImage };
+}
+
 /**
- * engine -> cluster -> deploy -> the steps one by one (action, Swarm
- * convergence, checks until as expected) -> report. Steps go on after a failed
- * one; each is a JUnit testcase. Everything is removed at the end (also on
- * Ctrl-C) unless `keep`.
+ * engine -> for each scenario: a clean cluster of its topology's shape -> deploy -> the steps one by one (action,
+ * Swarm convergence, checks until as expected) -> its topology removed. Scenarios of one shape share the cluster
+ * when the one before left it clean (see cleanCluster), which saves its bring-up each time. Steps go on after a
+ * failed one, and scenarios after a failed scenario; each step is a JUnit testcase in a testsuite per scenario.
+ * Everything is removed at the end (also on Ctrl-C) unless `keep`.
  */
-export async function runScenario(
-  scenario: Scenario,
+export async function runScenarios(
+  scenarios: readonly Scenario[],
   options: ScenarioRunOptions,
   log: Logger,
-): Promise<ScenarioSummary> {
+): Promise<ScenarioSummary[]> {
   let engine: RunningEngine | undefined;
-  let lab: Lab | undefined;
+  const clusters = new Set<string>();
   const cleanup = sharedCleanup(async () => {
     if (options.keep) return;
-    await lab?.destroy();
+    if (engine) {
+      const provider = clusterProvider(engine);
+      for (const name of clusters) await provider.remove(log, name);
+    }
     if (engine?.bootedHere) await engine.stop();
   });
   const unregister = cleanupOnInterrupt(cleanup);
-  const steps: StepResult[] = [];
+  const summaries: ScenarioSummary[] = [];
   try {
-    const nodeImage = options.nodeImage ?? scenario.topology.cluster.nodeImage;
-    engine = await startEngine({ ...options.engine, nodeImages: [nodeImage] }, log);
-    const started = engine;
-    lab = await deployLab(started, scenario.topology, { clusterName: scenario.name.slice(0, 24), nodeImage }, log);
-    const state = scenarioState(lab.cluster, scenario.topology);
-    for (const step of scenario.steps)
-      steps.push(await runScenarioStep(state, scenario, step, options.artifactsDir, log));
+    const nodeImages = [...new Set(scenarios.map((s) => options.nodeImage ?? s.topology.cluster.nodeImage))];
+    engine = await startEngine({ ...options.engine, nodeImages }, log);
+    for (const scenario of scenarios) {
+      const artifactsDir = join(options.artifactsDir, scenario.name);
+      const steps: StepResult[] = [];
+      let error: string | undefined;
+      try {
+        const spec = scenarioClusterSpec(scenario, options.nodeImage ?? scenario.topology.cluster.nodeImage);
+        clusters.add(spec.name);
+        const cluster = await cleanCluster(engine, spec, log);
+        const lab = await deployLab(engine, scenario.topology, { existingCluster: cluster.name }, log);
+        const state = scenarioState(lab.cluster, scenario.topology);
+        for (const step of scenario.steps) steps.push(await runScenarioStep(state, scenario, step, artifactsDir, log));
+        // Removed here, not at the end: the next scenario may take the cluster only when nothing of this one is left.
+        await undeployTopology(lab.cluster, lab.topology, log);
+      } catch (e) {
+        if (cancellationReason()) throw e;
+        error = errorMessage(e);
+        log.error(`scenario ${scenario.name} stopped: ${error}`);
+      }
+      const passed = error === undefined && steps.every((s) => s.status === 'pass');
+      const summary: ScenarioSummary = { scenario: scenario.name, passed, steps, ...(error ? { error } : {}) };
+      await mkdir(artifactsDir, { recursive: true });
+      await writeFile(join(artifactsDir, 'scenario.json'), `${JSON.stringify(summary, null, 2)}\n`);
+      summaries.push(summary);
+    }
   } finally {
     await cleanup().catch((e: unknown) => log.warn(`clean-up failed: ${errorMessage(e)} (run swarmlab down --all)`));
     unregister();
   }
-  const passed = steps.length === scenario.steps.length && steps.every((s) => s.status === 'pass');
-  const summary = { scenario: scenario.name, passed, steps };
-  await writeScenarioReports(summary, options);
-  return summary;
+  await writeJunit(
+    summaries.flatMap(scenarioOutcomes),
+    options.junitFile ?? join(options.artifactsDir, 'junit.xml'),
+    'swarmlab.scenario',
+  );
+  return summaries;
 }
 
 /** A scenario's steps as report lines: a JUnit testcase per step, a row per step in the matrix. */
 export function scenarioOutcomes(summary: ScenarioSummary): Outcome[] {
-  return summary.steps.map((s) => ({
-    stage: summary.scenario,
-    check: `step ${s.index}: ${s.name}`,
-    subject: s.did || s.name,
-    status: s.status,
-    message: s.message,
-  }));
-}
-
-async function writeScenarioReports(summary: ScenarioSummary, options: ScenarioRunOptions): Promise<void> {
-  await mkdir(options.artifactsDir, { recursive: true });
-  await writeFile(join(options.artifactsDir, 'scenario.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  await writeJunit(
-    scenarioOutcomes(summary),
-    options.junitFile ?? join(options.artifactsDir, 'junit.xml'),
-    'swarmlab.scenario',
+  const steps = summary.steps.map(
+    (s): Outcome => ({
+      stage: summary.scenario,
+      check: `${summary.scenario} ${s.index}: ${s.name}`,
+      subject: s.did || s.name,
+      status: s.status,
+      message: s.message,
+    }),
   );
+  return summary.error === undefined
+    ? steps
+    : [
+        ...steps,
+        {
+          stage: summary.scenario,
+          check: `${summary.scenario}`,
+          subject: 'set-up',
+          status: 'fail',
+          message: summary.error,
+        },
+      ];
 }

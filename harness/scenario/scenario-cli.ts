@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Logger } from '../core/log.js';
 import { engineNameOption, engineOption, suiteOption } from '../engine/engine-cli.js';
 import { parseEngineChoice } from '../engine/select-engine.js';
+import { loadScenarios } from './load-scenario.js';
 
 export interface ScenarioOpts {
   engine: string;
@@ -18,29 +19,30 @@ export function registerScenarioCommand(program: Command, log: Logger): void {
   program
     .command('scenario')
     .description(
-      'deploy the topology of a scenario, then change the Swarm step by step and check every node after each change',
+      'deploy the topology of a scenario, then change the Swarm step by step and check every node after each change; ' +
+        'several scenarios run one after another, on one cluster per shape',
     )
-    .argument('<file>', 'scenario YAML file, e.g. scenarios/drain.yaml')
+    .argument('<files...>', 'scenario YAML files, e.g. scenarios/drain.yaml (or scenarios/*.yaml)')
     .option('--node-image <suite-or-image>', "override the topology's node image")
     .addOption(engineOption())
     .addOption(engineNameOption())
     .addOption(suiteOption())
     .option('--junit <file>', 'JUnit XML report, a testcase per step (default: ARTIFACTS/junit.xml)')
-    .option('--artifacts <dir>', 'scenario.json, and node dumps before and after each failed step', 'artifacts')
+    .option(
+      '--artifacts <dir>',
+      'per scenario a folder with scenario.json, its traffic, and node dumps before and after each failed step',
+      'artifacts',
+    )
     .option('--keep', 'leave the cluster (and a VM this run started) running')
     .option('--json', 'print the summary as JSON')
-    .action((file: string, opts: ScenarioOpts) => runScenarioCommand(file, opts, log));
+    .action((files: string[], opts: ScenarioOpts) => runScenarioCommand(files, opts, log));
 }
 
-/** `swarmlab scenario FILE` and `swarmlab run --scenario FILE`: run it, print the verdict, exit 1 on a failed step. */
-export async function runScenarioCommand(file: string, opts: ScenarioOpts, log: Logger): Promise<void> {
-  const [{ loadScenario }, { runScenario }] = await Promise.all([
-    import('./load-scenario.js'),
-    import('./run-scenario.js'),
-  ]);
-  const scenario = await loadScenario(file);
-  const summary = await runScenario(
-    scenario,
+/** `swarmlab scenario FILE...` and `swarmlab run --scenario FILE`: run them, print the verdicts, exit 1 on a failed step. */
+export async function runScenarioCommand(files: readonly string[], opts: ScenarioOpts, log: Logger): Promise<void> {
+  const { runScenarios } = await import('./run-scenario.js');
+  const summaries = await runScenarios(
+    await loadScenarios(files),
     {
       engine: { choice: parseEngineChoice(opts.engine), name: opts.engineName, suite: opts.suite },
       ...(opts.nodeImage ? { nodeImage: opts.nodeImage } : {}),
@@ -50,11 +52,15 @@ export async function runScenarioCommand(file: string, opts: ScenarioOpts, log: 
     },
     log,
   );
-  const failed = summary.steps.filter((s) => s.status === 'fail').length;
-  if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-  process.stdout.write(
-    `${summary.passed ? 'PASS' : 'FAIL'}: scenario ${summary.scenario}, ${summary.steps.length - failed} steps passed, ` +
-      `${failed} failed; report in ${opts.artifacts}/\n`,
-  );
-  if (!summary.passed) process.exitCode = 1;
+  if (opts.json) process.stdout.write(`${JSON.stringify(summaries, null, 2)}\n`);
+  for (const summary of summaries) {
+    const failed = summary.steps.filter((s) => s.status === 'fail').length;
+    const stopped = summary.error ? `; stopped before its steps ended: ${summary.error}` : '';
+    process.stdout.write(
+      `${summary.passed ? 'PASS' : 'FAIL'}: scenario ${summary.scenario}, ${summary.steps.length - failed} steps passed, ` +
+        `${failed} failed${stopped}\n`,
+    );
+  }
+  process.stdout.write(`report in ${opts.artifacts}/\n`);
+  if (summaries.some((s) => !s.passed)) process.exitCode = 1;
 }

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '../../harness/core/errors.js';
-import { loadScenario, parseScenario } from '../../harness/scenario/load-scenario.js';
+import { loadScenario, loadScenarios, parseScenario } from '../../harness/scenario/load-scenario.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 // Scenarios given as text are read as if they sat in scenarios/, so their topology paths resolve the same way.
@@ -125,5 +125,14 @@ describe('scenario files', () => {
         'name: Big_Name\ntopology: ../topologies/web-api.yaml\nsteps:\n',
       ),
     ).toContain('name: expected up to 24 lower-case letters');
+  });
+
+  it('loads several files for one run and refuses two of one name, which would share an artifacts folder', async () => {
+    const drain = join(root, 'scenarios', 'drain.yaml');
+    const scale = join(root, 'scenarios', 'scale.yaml');
+    expect((await loadScenarios([drain, scale])).map((s) => s.name)).toEqual(['drain', 'scale']);
+    const error = await loadScenarios([drain, scale, drain]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(String(error)).toContain(`${drain}: name: expected a name no other scenario of this run has (${drain})`);
   });
 });
