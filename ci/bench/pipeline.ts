@@ -3,6 +3,8 @@
 //   npm run bench:probe    side-load of the probe image, and probe client requests/s through a VIP
 //   npm run bench:check    `check` on a 3-node web-api, repeated (and its false findings)
 //   npm run bench:spread   600 requests through the VIP measured and judged, repeated (and false alarms)
+//   npm run bench:scenario scenario steps (scale api 3 -> 2 -> 3, drain and activate a worker), repeated: the
+//                          step's wall time, and its action, Swarm convergence and checks on every node apart
 // Add --node-image=bookworm (Docker 20.10.24) or sid (28.5.2) to measure other nodes (default trixie, 26.1.5).
 // Each prints a table: the engine, the machine, the node image and the numbers.
 import { cpus } from 'node:os';
@@ -20,6 +22,8 @@ import { deployLab } from '../../harness/topology/lab.js';
 import { loadTopology } from '../../harness/topology/load-topology.js';
 import { runningTaskContainers } from '../../harness/inspect/swarm-state.js';
 import { runProbeClient } from '../../harness/traffic/probe-client.js';
+import { parseScenario } from '../../harness/scenario/load-scenario.js';
+import { runScenarioStep, scenarioState } from '../../harness/scenario/run-scenario.js';
 import { clientRate } from '../../harness/traffic/probe-records.js';
 import { probeImage } from '../../harness/images/probe-image.js';
 import { defaultSpreadRequest, measureSpread } from '../../harness/traffic/spread.js';
@@ -121,6 +125,40 @@ try {
           cliTimes.push(Date.now() - t0);
         }
         rows.push(['`swarmlab check` as a command, 3 runs', cliTimes.map(seconds).join(', ')]);
+      } else if (what === 'scenario') {
+        const scenario = await parseScenario(
+          [
+            'name: bench',
+            'topology: ../topologies/web-api.yaml',
+            'steps:',
+            '  - { action: scale, service: api, replicas: 2 }',
+            '  - { action: scale, service: api, replicas: 3 }',
+            '  - { action: drain, node: w2 }',
+            '  - { action: activate, node: w2 }',
+          ].join('\n'),
+          'scenarios/bench.yaml',
+        );
+        const state = scenarioState(lab.cluster, threeApis);
+        const byStep = new Map<string, number[][]>();
+        for (let i = 0; i < repeat; i++) {
+          for (const step of scenario.steps) {
+            const t0 = Date.now();
+            const result = await runScenarioStep(state, scenario, step, 'artifacts/bench-scenario', log);
+            if (result.status !== 'pass') throw new Error(`bench step ${step.name} failed: ${result.message}`);
+            const s = result.seconds;
+            const runs = byStep.get(step.name) ?? [];
+            runs.push([(Date.now() - t0) / 1000, s.action, s.converge, s.settle]);
+            byStep.set(step.name, runs);
+          }
+        }
+        const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+        for (const [name, runs] of byStep) {
+          const col = (k: number) => median(runs.map((r) => r[k] ?? 0)).toFixed(1);
+          rows.push([
+            `step "${name}", median of ${runs.length}`,
+            `${col(0)} s (action ${col(1)}, converge ${col(2)}, checks ${col(3)}); max ${Math.max(...runs.map((r) => r[0] ?? 0)).toFixed(1)} s`,
+          ]);
+        }
       } else if (what === 'spread') {
         let failures = 0;
         const times: number[] = [];
