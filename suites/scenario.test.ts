@@ -23,7 +23,7 @@ describe(`scenarios on web-api (node image ${suiteNodeImage})`, () => {
   let artifacts: string;
 
   beforeAll(async () => {
-    state = scenarioState(lab().cluster, lab().topology);
+    state = scenarioState(lab());
     artifacts = await mkdtemp(join(tmpdir(), 'swarmlab-scenario-'));
   });
 

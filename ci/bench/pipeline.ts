@@ -138,7 +138,7 @@ try {
           ].join('\n'),
           'scenarios/bench.yaml',
         );
-        const state = scenarioState(lab.cluster, threeApis);
+        const state = scenarioState(lab);
         const byStep = new Map<string, number[][]>();
         for (let i = 0; i < repeat; i++) {
           for (const step of scenario.steps) {

@@ -5,14 +5,22 @@ import { cleanupScope } from '../core/cancel.js';
 import { SwarmlabError } from '../core/errors.js';
 import { sleep } from '../core/wait.js';
 import { runningTaskContainers } from '../inspect/swarm-state.js';
-import type { Topology } from '../topology/topology.js';
+import { publishSpec, serviceCreateArgs } from '../topology/deploy.js';
+import type { PublishedPort, Topology, TopologyService } from '../topology/topology.js';
 import type { NodeRef, ScenarioAction } from './scenario.js';
 
 /** What a scenario has changed so far: what Swarm should now run, and which nodes are stopped. */
 export interface ScenarioState {
   cluster: Cluster;
-  /** The topology as the steps so far have changed it (replicas, endpoint modes): what convergence waits for. */
+  /**
+   * The topology as the steps so far have changed it (replicas, endpoint modes, ports, networks, services removed):
+   * what convergence waits for.
+   */
   desired: Topology;
+  /** The topology as deployed: what `create` brings a removed service back as. */
+  deployed: Topology;
+  /** The probe image, for a service created again that names no image. */
+  probeRef: string;
   /** Nodes a step stopped: not read until a step starts them again. */
   stopped: Set<SwarmNode>;
   /** The node the latest step with a node worked on (`node: previous`). */
@@ -40,9 +48,16 @@ async function resolveNode(state: ScenarioState, ref: NodeRef): Promise<SwarmNod
   return state.lastNode;
 }
 
-function withService(topology: Topology, name: string, change: (s: Topology['services'][number]) => object): Topology {
+function withService(
+  topology: Topology,
+  name: string,
+  change: (s: TopologyService) => Partial<TopologyService>,
+): Topology {
   return { ...topology, services: topology.services.map((s) => (s.name === name ? { ...s, ...change(s) } : s)) };
 }
+
+const samePublished = (a: PublishedPort) => (b: PublishedPort) =>
+  a.published === b.published && a.protocol === b.protocol;
 
 const underlayScript = nodeScript(new URL('./scripts/underlay.sh', import.meta.url));
 
@@ -73,14 +88,55 @@ export async function applyAction(state: ScenarioState, action: ScenarioAction, 
       state.desired = withService(state.desired, action.service, () => ({ replicas: action.replicas }));
       return `scaled ${action.service} to ${action.replicas}`;
     case 'update': {
+      // Docker withdraws a published port by its target port and protocol (every published port with that target
+      // goes): the scenario names the published port, the one a user sees, and it is looked up here.
+      const current = state.desired.services.find((s) => s.name === action.service)?.ports ?? [];
+      const withdrawn = action.unpublish.map((published) => {
+        const port = current.find((p) => p.published === published);
+        if (!port) {
+          const list = current.map((p) => p.published).join(', ') || 'none';
+          throw new SwarmlabError(
+            'scenario',
+            `${action.service} does not publish port ${published} (it publishes ${list})`,
+          );
+        }
+        return port;
+      });
+      const withdraws = (p: PublishedPort) => withdrawn.some((w) => w.target === p.target && w.protocol === p.protocol);
       const args = ['service', 'update', '--detach'];
       if (action.endpointMode) args.push('--endpoint-mode', action.endpointMode);
       for (const [key, value] of Object.entries(action.env)) args.push('--env-add', `${key}=${value}`);
+      for (const port of action.publish) args.push('--publish-add', publishSpec(port));
+      for (const port of withdrawn) args.push('--publish-rm', `${port.target}/${port.protocol}`);
+      for (const network of action.networksAdd) args.push('--network-add', network);
+      for (const network of action.networksRemove) args.push('--network-rm', network);
       if (action.force) args.push('--force');
       await onManager(state, [...args, action.service]);
-      const { endpointMode } = action;
-      if (endpointMode) state.desired = withService(state.desired, action.service, () => ({ endpointMode }));
+      state.desired = withService(state.desired, action.service, (s) => ({
+        ...(action.endpointMode ? { endpointMode: action.endpointMode } : {}),
+        ports: [...s.ports.filter((p) => !withdraws(p) && !action.publish.some(samePublished(p))), ...action.publish],
+        networks: [
+          ...s.networks.filter((n) => !action.networksRemove.includes(n)),
+          ...action.networksAdd.filter((n) => !s.networks.includes(n)),
+        ],
+      }));
       return `docker ${args.join(' ')} ${action.service}`;
+    }
+    case 'remove':
+      await onManager(state, ['service', 'rm', action.service]);
+      state.desired = {
+        ...state.desired,
+        services: state.desired.services.filter((s) => s.name !== action.service),
+      };
+      return `removed ${action.service}`;
+    case 'create': {
+      const service = state.deployed.services.find((s) => s.name === action.service);
+      if (!service)
+        throw new SwarmlabError('scenario', `${action.service} is not a service of ${state.deployed.source}`);
+      const image = service.image ?? state.probeRef;
+      await onManager(state, serviceCreateArgs(state.deployed, service, image));
+      state.desired = { ...state.desired, services: [...state.desired.services, service] };
+      return `created ${action.service} again, as ${state.deployed.source} defines it`;
     }
     case 'kill': {
       const [task] = await runningTaskContainers(state.cluster, action.service);

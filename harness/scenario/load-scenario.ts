@@ -2,7 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import { checkCatalog, checkInfo } from '../checks/check-catalog.js';
 import { type FieldReader, type Path, readConfigFile, readYaml } from '../core/yaml-fields.js';
-import { loadTopology } from '../topology/load-topology.js';
+import { loadTopology, readPort } from '../topology/load-topology.js';
 import type { Topology } from '../topology/topology.js';
 import {
   type ActionKind,
@@ -23,7 +23,9 @@ const defaultSettleSeconds = 120;
 /** The fields each action takes besides the ones every step has. */
 const actionFields: Record<ActionKind, readonly string[]> = {
   scale: ['service', 'replicas'],
-  update: ['service', 'endpointMode', 'env', 'force'],
+  update: ['service', 'endpointMode', 'env', 'force', 'publish', 'unpublish', 'networks'],
+  remove: ['service'],
+  create: ['service'],
   drain: ['node'],
   activate: ['node'],
   pause: ['node'],
@@ -93,20 +95,44 @@ function readAction(
         for (const [key, value] of Object.entries(rawEnv)) env[key] = String(value);
       }
       const endpointMode = r.value([...p, 'endpointMode']);
+      const service = readService(r, [...p, 'service'], topology);
+      const networkNames = topology.networks.map((n) => n.name);
+      const readNetworks = (path: Path) =>
+        r.stringList(path).map((name, i) => {
+          if (!networkNames.includes(name))
+            r.fail([...path, i], `a network of ${topology.source} (${networkNames.join(', ')})`, name);
+          return name;
+        });
+      r.map([...p, 'networks'], ['add', 'remove'], false);
       const action: ScenarioAction = {
         kind,
-        service: readService(r, [...p, 'service'], topology),
+        service,
         ...(endpointMode === undefined
           ? {}
           : { endpointMode: r.oneOf([...p, 'endpointMode'], ['vip', 'dnsrr'] as const, 'vip') }),
         env,
         force: r.boolean([...p, 'force'], false),
+        publish: r.list([...p, 'publish']).map((_, j) => readPort(r, [...p, 'publish', j])),
+        unpublish: r.list([...p, 'unpublish']).map((_, j) => r.integer([...p, 'unpublish', j], 1, 65535)),
+        networksAdd: readNetworks([...p, 'networks', 'add']),
+        networksRemove: readNetworks([...p, 'networks', 'remove']),
       };
-      if (endpointMode === undefined && Object.keys(env).length === 0 && !action.force) {
-        r.fail(p, 'an update with endpointMode, env or force: true', 'none of them');
+      const changes = [
+        endpointMode !== undefined,
+        Object.keys(env).length > 0,
+        action.force,
+        action.publish.length > 0,
+        action.unpublish.length > 0,
+        action.networksAdd.length + action.networksRemove.length > 0,
+      ];
+      if (!changes.some(Boolean)) {
+        r.fail(p, 'an update with endpointMode, env, publish, unpublish, networks or force: true', 'none of them');
       }
       return action;
     }
+    case 'remove':
+    case 'create':
+      return { kind, service: readService(r, [...p, 'service'], topology) };
     case 'kill':
       return { kind, service: readService(r, [...p, 'service'], topology) };
     case 'wait':
@@ -216,12 +242,19 @@ function actionTitle(action: ScenarioAction): string {
       const what = [
         action.endpointMode ? `endpoint mode ${action.endpointMode}` : '',
         Object.keys(action.env).length ? `env ${Object.keys(action.env).join(', ')}` : '',
+        action.publish.length ? `publish ${action.publish.map((port) => port.published).join(', ')}` : '',
+        action.unpublish.length ? `unpublish ${action.unpublish.join(', ')}` : '',
+        action.networksAdd.length ? `join ${action.networksAdd.join(', ')}` : '',
+        action.networksRemove.length ? `leave ${action.networksRemove.join(', ')}` : '',
         action.force ? 'forced' : '',
       ].filter(Boolean);
       return `update ${action.service} (${what.join(', ')})`;
     }
     case 'kill':
       return `kill a task of ${action.service}`;
+    case 'remove':
+    case 'create':
+      return `${action.kind} ${action.service}`;
     case 'wait':
       return `wait ${action.seconds} s`;
     case 'exec':
@@ -262,6 +295,35 @@ function readStep(r: FieldReader, index: number, topology: Topology, previousNod
 }
 
 /**
+ * Which services exist after each step (remove and create change it): a step may not work on a service an earlier
+ * step removed, nor create one that is there.
+ */
+function followServices(r: FieldReader, p: Path, step: ScenarioStep, present: Set<string>): void {
+  const { action, traffic } = step;
+  const removed = (path: Path, name: string) =>
+    r.fail(
+      path,
+      `a service that exists at this step (${[...present].join(', ') || 'none'}; ${name} was removed)`,
+      name,
+    );
+  if (action.kind === 'create') {
+    if (present.has(action.service)) {
+      r.fail([...p, 'service'], 'a service an earlier step removed (create brings it back)', action.service);
+    }
+    present.add(action.service);
+    return;
+  }
+  if ('service' in action && !present.has(action.service)) removed([...p, 'service'], action.service);
+  if ('node' in action && 'taskOf' in action.node && !present.has(action.node.taskOf)) {
+    removed([...p, 'node', 'taskOf'], action.node.taskOf);
+  }
+  for (const end of ['from', 'to'] as const) {
+    if (traffic && !present.has(traffic[end])) removed([...p, 'traffic', end], traffic[end]);
+  }
+  if (action.kind === 'remove') present.delete(action.service);
+}
+
+/**
  * Parses and validates a scenario; its topology file is loaded relative to the
  * scenario's folder. The first mistake is thrown as a ConfigError with file and line.
  */
@@ -272,9 +334,12 @@ export async function parseScenario(text: string, file: string): Promise<Scenari
   const topologyFile = r.string(['topology'], /\.ya?ml$/, 'the path of a topology file (.yaml), relative to this file');
   const topology = await loadTopology(resolve(dirname(file), topologyFile));
   const steps: ScenarioStep[] = [];
+  const present = new Set(topology.services.map((s) => s.name));
   r.list(['steps'], true).forEach((_, i) => {
     const previousNode = steps.some((s) => 'node' in s.action);
-    steps.push(readStep(r, i + 1, topology, previousNode));
+    const step = readStep(r, i + 1, topology, previousNode);
+    followServices(r, ['steps', i], step, present);
+    steps.push(step);
   });
   const description = r.optionalString(['description']);
   return { name, source: file, ...(description ? { description } : {}), topology, steps };

@@ -18,12 +18,10 @@ import { undeployTopology, waitForConvergence } from '../topology/deploy.js';
 import { cleanCluster } from '../topology/reusable-cluster.js';
 import type { ClusterSpec } from '../cluster/cluster-spec.js';
 import { clusterProvider } from '../providers/select-cluster.js';
-import { deployLab } from '../topology/lab.js';
+import { deployLab, type Lab } from '../topology/lab.js';
 import { applyAction, runningNodes, type ScenarioState, targetNode } from './actions.js';
 import type { DisruptionBounds, Scenario, ScenarioStep, StepTraffic } from './scenario.js';
-import type { Cluster } from '../cluster/cluster.js';
 import type { SwarmNode } from '../cluster/swarm-node.js';
-import type { Topology } from '../topology/topology.js';
 import { runningTaskContainers } from '../inspect/swarm-state.js';
 import { type Disruption, formatDisruption, measureDisruption } from '../traffic/disruption.js';
 import { type RunningTraffic, startBackgroundTraffic } from '../traffic/probe-client.js';
@@ -294,8 +292,14 @@ export function formatStep(r: StepResult, total: number): string {
 }
 
 /** A deployed topology before any step: nothing changed, nothing stopped. */
-export function scenarioState(cluster: Cluster, topology: Topology): ScenarioState {
-  return { cluster, desired: topology, stopped: new Set() };
+export function scenarioState(lab: Lab): ScenarioState {
+  return {
+    cluster: lab.cluster,
+    desired: lab.topology,
+    deployed: lab.topology,
+    probeRef: lab.probeRef,
+    stopped: new Set(),
+  };
 }
 
 /** One step on a deployed cluster, printed as it ends; the e2e suites run steps one by one through this. */
@@ -354,7 +358,7 @@ export async function runScenarios(
         clusters.add(spec.name);
         const cluster = await cleanCluster(engine, spec, log);
         const lab = await deployLab(engine, scenario.topology, { existingCluster: cluster.name }, log);
-        const state = scenarioState(lab.cluster, scenario.topology);
+        const state = scenarioState(lab);
         for (const step of scenario.steps) steps.push(await runScenarioStep(state, scenario, step, artifactsDir, log));
         // Removed here, not at the end: the next scenario may take the cluster only when nothing of this one is left.
         await undeployTopology(lab.cluster, lab.topology, log);

@@ -1,4 +1,4 @@
-import type { EndpointMode, Topology } from '../topology/topology.js';
+import type { EndpointMode, PublishedPort, Topology } from '../topology/topology.js';
 
 /**
  * A scenario: a topology and a list of steps, each changing the Swarm and
@@ -27,8 +27,25 @@ export const nodeActions: readonly NodeAction[] = [
 
 export type ScenarioAction =
   | { kind: 'scale'; service: string; replicas: number }
-  /** A rolling update: a new endpoint mode, environment, or (force) the same spec again. */
-  | { kind: 'update'; service: string; endpointMode?: EndpointMode; env: Record<string, string>; force: boolean }
+  /**
+   * A rolling update: a new endpoint mode, environment, ports published or withdrawn, networks joined or left,
+   * or (force) the same spec again.
+   */
+  | {
+      kind: 'update';
+      service: string;
+      endpointMode?: EndpointMode;
+      env: Record<string, string>;
+      force: boolean;
+      publish: PublishedPort[];
+      /** Published port numbers to withdraw. */
+      unpublish: number[];
+      networksAdd: string[];
+      networksRemove: string[];
+    }
+  /** Removes a service; `create` brings it back as the topology defines it (a new service of the same name). */
+  | { kind: 'remove'; service: string }
+  | { kind: 'create'; service: string }
   | { kind: NodeAction; node: NodeRef }
   /** Kills the container of one running task of a service; Swarm replaces the task. */
   | { kind: 'kill'; service: string }
@@ -44,6 +61,8 @@ export type ActionKind = ScenarioAction['kind'];
 export const actionKinds: readonly ActionKind[] = [
   'scale',
   'update',
+  'remove',
+  'create',
   ...nodeActions,
   'kill',
   'wait',

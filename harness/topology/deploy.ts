@@ -11,7 +11,7 @@ import { sideLoadImage } from '../cluster/side-load.js';
 import { parseResolveOutput, resolveInTask } from '../inspect/dns-view.js';
 import { readSwarmState, taskContainersOf, type SwarmState } from '../inspect/swarm-state.js';
 import { pendingServices } from './convergence.js';
-import type { Topology, TopologyNetwork, TopologyService } from './topology.js';
+import type { PublishedPort, Topology, TopologyNetwork, TopologyService } from './topology.js';
 
 const removeLabelledScript = nodeScript(new URL('./scripts/remove-labelled.sh', import.meta.url));
 
@@ -54,12 +54,7 @@ export function serviceCreateArgs(topology: Topology, service: TopologyService, 
   else args.push('--replicas', String(service.replicas));
   args.push('--endpoint-mode', service.endpointMode);
   for (const network of service.networks) args.push('--network', network);
-  for (const port of service.ports) {
-    args.push(
-      '--publish',
-      `mode=${port.mode},target=${port.target},published=${port.published},protocol=${port.protocol}`,
-    );
-  }
+  for (const port of service.ports) args.push('--publish', publishSpec(port));
   for (const constraint of service.constraints) args.push('--constraint', constraint);
   if (service.update?.parallelism !== undefined) args.push('--update-parallelism', String(service.update.parallelism));
   if (service.update?.delay) args.push('--update-delay', service.update.delay);
@@ -75,6 +70,11 @@ export function serviceCreateArgs(topology: Topology, service: TopologyService, 
     'SWARMLAB_NODE={{.Node.Hostname}}',
   );
   return [...args, image, ...(service.command ?? [])];
+}
+
+/** A published port as `--publish` and `--publish-add` take it. */
+export function publishSpec(port: PublishedPort): string {
+  return `mode=${port.mode},target=${port.target},published=${port.published},protocol=${port.protocol}`;
 }
 
 export function serviceImage(service: TopologyService, options: DeployOptions): string {

@@ -14,6 +14,8 @@ import type { Topology } from './topology.js';
 export interface Lab {
   cluster: Cluster;
   topology: Topology;
+  /** The probe image: what services that name no image run. */
+  probeRef: string;
   /** Removes the cluster it brought up (not one it was given). */
   destroy(): Promise<void>;
 }
@@ -72,5 +74,5 @@ export async function deployLab(
   } finally {
     unregister();
   }
-  return { cluster, topology, destroy };
+  return { cluster, topology, probeRef: probe.ref, destroy };
 }

@@ -31,7 +31,8 @@ function readNetwork(r: FieldReader, i: number): TopologyNetwork {
   };
 }
 
-function readPort(r: FieldReader, p: Path): PublishedPort {
+/** A published port, as topologies and scenario updates write it. */
+export function readPort(r: FieldReader, p: Path): PublishedPort {
   r.map(p, ['target', 'published', 'protocol', 'mode']);
   return {
     target: r.integer([...p, 'target'], 1, 65535),

@@ -48,7 +48,7 @@ describe('scenario files', () => {
   });
 
   it.each([
-    ['an unknown action', '  - action: reboot\n', 'test.yaml:4: steps[0].action: expected one of scale, update, drain'],
+    ['an unknown action', '  - action: reboot\n', 'test.yaml:4: steps[0].action: expected one of scale, update, remove, create, drain'],
     ['a step without action', '  - name: x\n', 'test.yaml:4: steps[0].action: expected one of scale'],
     [
       'a field the action does not take',
@@ -74,7 +74,7 @@ describe('scenario files', () => {
     [
       'an update that changes nothing',
       '  - action: update\n    service: api\n',
-      'steps[0]: expected an update with endpointMode, env or force: true',
+      'steps[0]: expected an update with endpointMode, env, publish, unpublish, networks or force: true',
     ],
     [
       'an unknown check id in expect',
@@ -107,6 +107,36 @@ describe('scenario files', () => {
       'steps[0]: expected netem with a delay, a loss or both',
     ],
     [
+      'an update whose networks list none',
+      '  - action: update\n    service: api\n    networks: { add: [] }\n',
+      'steps[0]: expected an update with endpointMode, env, publish, unpublish, networks or force: true',
+    ],
+    [
+      'an update joining a network the topology does not have',
+      '  - action: update\n    service: api\n    networks: { add: [front] }\n',
+      'steps[0].networks.add[0]: expected a network of',
+    ],
+    [
+      'a published port without a target',
+      '  - action: update\n    service: api\n    publish: [{ published: 8081 }]\n',
+      'steps[0].publish[0].target: expected',
+    ],
+    [
+      'a create of a service that is there',
+      '  - action: create\n    service: api\n',
+      'steps[0].service: expected a service an earlier step removed (create brings it back), got "api"',
+    ],
+    [
+      'a step on a service an earlier step removed',
+      '  - action: remove\n    service: api\n  - action: scale\n    service: api\n    replicas: 3\n',
+      'steps[1].service: expected a service that exists at this step (web; api was removed), got "api"',
+    ],
+    [
+      'traffic to a removed service',
+      '  - action: remove\n    service: api\n  - action: wait\n    seconds: 1\n    traffic: { from: web, to: api }\n',
+      'steps[1].traffic.to: expected a service that exists at this step (web; api was removed), got "api"',
+    ],
+    [
       'disruption bounds without traffic',
       '  - action: kill\n    service: api\n    disruption: { failed: 0 }\n',
       'steps[0].disruption: expected disruption bounds on a step with traffic',
@@ -134,5 +164,33 @@ describe('scenario files', () => {
     const error = await loadScenarios([drain, scale, drain]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect(String(error)).toContain(`${drain}: name: expected a name no other scenario of this run has (${drain})`);
+  });
+
+  it('reads remove, create and an update of ports and networks', async () => {
+    const scenario = await parseScenario(
+      'name: t\ntopology: ../topologies/multi-network.yaml\nsteps:\n' +
+        '  - action: update\n    service: api\n    publish: [{ target: 80, published: 8081 }]\n' +
+        '    unpublish: [8080]\n    networks: { remove: [front] }\n' +
+        '  - action: remove\n    service: api\n' +
+        '  - action: create\n    service: api\n',
+      file,
+    );
+    expect(scenario.steps.map((s) => [s.name, s.action])).toEqual([
+      [
+        'update api (publish 8081, unpublish 8080, leave front)',
+        {
+          kind: 'update',
+          service: 'api',
+          env: {},
+          force: false,
+          publish: [{ target: 80, published: 8081, protocol: 'tcp', mode: 'ingress' }],
+          unpublish: [8080],
+          networksAdd: [],
+          networksRemove: ['front'],
+        },
+      ],
+      ['remove api', { kind: 'remove', service: 'api' }],
+      ['create api', { kind: 'create', service: 'api' }],
+    ]);
   });
 });
