@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type Docker from 'dockerode';
+import { Cluster } from '../harness/cluster/cluster.js';
 import { leftoversOf } from '../harness/providers/dind/teardown.js';
+import { clusterProvider } from '../harness/providers/select-cluster.js';
 import { clusterFilter } from '../harness/core/labels.js';
 import { dockerClient } from '../harness/engine/engine-facts.js';
 import { vmStates } from '../harness/engine/vm/vm-state.js';
-import { sharedEngine, sharedEngineName, suiteLogger } from './shared-engine.js';
+import { sharedEngine, sharedEngineName, suiteLogger, suiteNodeImage } from './shared-engine.js';
 
 // Ctrl-C at each stage leaves nothing behind: the CLI is run as a user runs
 // it, SIGINT is sent once a given progress line has appeared, and then no
@@ -95,6 +97,43 @@ describe('Ctrl-C leaves nothing behind', () => {
       expect(r.output).toMatch(/SIGINT: cleaning up/);
       expect(r.exitCode).toBe(130);
       expect(await leftoversOf(docker, 'e2e-int-run')).toEqual([]);
+    },
+    10 * 60_000,
+  );
+
+  it(
+    'during a scenario, while a partition holds a node cut off: the partition is healed (checked with --keep)',
+    async () => {
+      const engine = await sharedEngine(log);
+      const dir = await mkdtemp(join(tmpdir(), 'swarmlab-interrupt-scn-'));
+      const topology = join(dir, 'web-api-two-nodes.yaml');
+      const text = (await readFile('topologies/web-api.yaml', 'utf8')).replace(/^ {2}workers: \d+$/m, '  workers: 1');
+      await writeFile(topology, text);
+      const scenario = join(dir, 'partition.yaml');
+      await writeFile(
+        scenario,
+        `name: e2e-int-scn\ntopology: ${topology}\nsteps:\n  - action: partition\n    node: w1\n    seconds: 600\n`,
+      );
+      const provider = clusterProvider(engine);
+      const name = `scn-1m1w-${suiteNodeImage.replace(/[^a-z0-9]/g, '')}`.slice(0, 24);
+      const onW1 = async (argv: string[]) => (await Cluster.attach(provider, name)).node('w1').exec(argv);
+      const partitioned = async () => (await onW1(['iptables', '-S', 'SWARMLAB-PARTITION'])).exitCode === 0;
+      const artifacts = await mkdtemp(join(tmpdir(), 'swarmlab-interrupt-art-'));
+      const r = await interruptAt(
+        ['scenario', scenario, '--keep', '--node-image', suiteNodeImage, '--artifacts', artifacts, ...onSharedEngine],
+        /step 1: partition w1/,
+        partitioned,
+      );
+      try {
+        expect(r.output).toMatch(/SIGINT: cleaning up/);
+        expect(r.exitCode).toBe(130);
+        // The cut is gone from the node that was kept: neither the chain nor a jump to it.
+        expect(await partitioned()).toBe(false);
+        expect((await onW1(['iptables', '-S', 'INPUT'])).stdout).not.toContain('SWARMLAB');
+      } finally {
+        await provider.remove(log, name);
+      }
+      expect(await leftoversOf(docker, name)).toEqual([]);
     },
     10 * 60_000,
   );
