@@ -86,8 +86,23 @@ static void build_identity(void) {
 
 struct conn { int fd; size_t got; char buf[2048]; };
 
+/* SIGTERM is how Docker stops a task: Swarm takes the task out of the load balancer first, then signals it.
+   The server then does what a well-behaved one does: it stops accepting, answers the connections it has for up
+   to a second, and exits (ignoring it, as PID 1 does by default, costs every stop the 10 s grace period). */
+static volatile sig_atomic_t terminating = 0;
+static void stop_serving(int sig) { (void)sig; terminating = 1; }
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
 static int serve(int port) {
   signal(SIGPIPE, SIG_IGN);
+  struct sigaction term = { .sa_handler = stop_serving };  /* no SA_RESTART: epoll_wait returns at once */
+  sigaction(SIGTERM, &term, NULL);
+  sigaction(SIGINT, &term, NULL);
   build_identity();
   int ls = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
   int one = 1;
@@ -99,8 +114,18 @@ static int serve(int port) {
   epoll_ctl(ep, EPOLL_CTL_ADD, ls, &ev);
   fprintf(stderr, "probe: serving on :%d\n", port);
   struct epoll_event events[64];
+  long open_conns = 0;
+  double drain_until = 0;
   for (;;) {
-    int n = epoll_wait(ep, events, 64, -1);
+    if (terminating && ls >= 0) {
+      epoll_ctl(ep, EPOLL_CTL_DEL, ls, NULL);
+      close(ls);
+      ls = -1;
+      drain_until = now_ms() + 1000;
+      fprintf(stderr, "probe: SIGTERM, answering %ld open connections for up to 1 s\n", open_conns);
+    }
+    if (ls < 0 && (open_conns == 0 || now_ms() >= drain_until)) return 0;
+    int n = epoll_wait(ep, events, 64, ls < 0 ? 50 : -1);
     for (int i = 0; i < n; i++) {
       struct conn *c = events[i].data.ptr;
       if (!c) {
@@ -108,6 +133,7 @@ static int serve(int port) {
         while ((fd = accept4(ls, NULL, NULL, SOCK_NONBLOCK)) >= 0) {
           struct conn *nc = calloc(1, sizeof *nc);
           nc->fd = fd;
+          open_conns++;
           struct epoll_event cev = { .events = EPOLLIN | EPOLLRDHUP, .data.ptr = nc };
           epoll_ctl(ep, EPOLL_CTL_ADD, fd, &cev);
         }
@@ -135,6 +161,7 @@ static int serve(int port) {
         epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
         close(c->fd);
         free(c);
+        open_conns--;
       }
     }
   }
@@ -160,12 +187,6 @@ static struct sockaddr_in resolved;
 /* When the first request started: each record says when its request started relative to it ("at"), so the
    client's own rate can be told apart from the time docker exec takes to start it. */
 static double client_start;
-
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
 
 static int resolve(struct sockaddr_in *out, char *err, size_t errcap) {
   struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *res = NULL;
