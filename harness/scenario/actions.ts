@@ -1,8 +1,8 @@
 import type { Cluster } from '../cluster/cluster.js';
 import { nodeScript } from '../cluster/node-script.js';
 import { dockerIn, runIn, type SwarmNode } from '../cluster/swarm-node.js';
-import { cleanupScope } from '../core/cancel.js';
 import { SwarmlabError } from '../core/errors.js';
+import { cleanupOnInterrupt, sharedCleanup } from '../core/interrupt.js';
 import { sleep } from '../core/wait.js';
 import { runningTaskContainers } from '../inspect/swarm-state.js';
 import { publishSpec, serviceCreateArgs } from '../topology/deploy.js';
@@ -62,15 +62,21 @@ const samePublished = (a: PublishedPort) => (b: PublishedPort) =>
 const underlayScript = nodeScript(new URL('./scripts/underlay.sh', import.meta.url));
 
 /**
- * A fault on a node's underlay for a while. It is always healed: after the
- * wait, after a failure, and after Ctrl-C (the heal runs outside the cancelled scope).
+ * A fault on a node's underlay for a while. It is always healed: after the wait, after a failure, and on Ctrl-C
+ * (registered as interrupt clean-up, which the process waits for before it exits; the action's own `finally`
+ * alone would be cut off by that exit).
  */
 async function underlayFault(node: SwarmNode, cut: string[], heal: string[], seconds: number): Promise<void> {
+  const healOnce = sharedCleanup(async () => {
+    await runIn(node, ['sh', '-c', underlayScript, 'sh', ...heal]);
+  });
+  const unregister = cleanupOnInterrupt(healOnce);
   try {
     await runIn(node, ['sh', '-c', underlayScript, 'sh', ...cut]);
     await sleep(seconds * 1000);
   } finally {
-    await cleanupScope(() => runIn(node, ['sh', '-c', underlayScript, 'sh', ...heal]));
+    await healOnce();
+    unregister();
   }
 }
 
