@@ -22,7 +22,7 @@ describe('scenario files', () => {
     for (const f of files) {
       const scenario = await loadScenario(join(root, 'scenarios', f));
       expect(scenario.steps.length).toBeGreaterThan(0);
-      expect(['web-api', 'ingress']).toContain(scenario.topology.name);
+      expect(['web-api', 'ingress', 'multi-network']).toContain(scenario.topology.name);
     }
   });
 
@@ -48,7 +48,11 @@ describe('scenario files', () => {
   });
 
   it.each([
-    ['an unknown action', '  - action: reboot\n', 'test.yaml:4: steps[0].action: expected one of scale, update, remove, create, drain'],
+    [
+      'an unknown action',
+      '  - action: reboot\n',
+      'test.yaml:4: steps[0].action: expected one of scale, update, remove, create, drain',
+    ],
     ['a step without action', '  - name: x\n', 'test.yaml:4: steps[0].action: expected one of scale'],
     [
       'a field the action does not take',
