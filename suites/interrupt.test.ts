@@ -6,6 +6,8 @@ import type Docker from 'dockerode';
 import { Cluster } from '../harness/cluster/cluster.js';
 import { leftoversOf } from '../harness/providers/dind/teardown.js';
 import { clusterProvider } from '../harness/providers/select-cluster.js';
+import { loadTopology } from '../harness/topology/load-topology.js';
+import { sharedClusterSpec } from '../harness/topology/reusable-cluster.js';
 import { clusterFilter } from '../harness/core/labels.js';
 import { dockerClient } from '../harness/engine/engine-facts.js';
 import { vmStates } from '../harness/engine/vm/vm-state.js';
@@ -109,13 +111,14 @@ describe('Ctrl-C leaves nothing behind', () => {
       const topology = join(dir, 'web-api-two-nodes.yaml');
       const text = (await readFile('topologies/web-api.yaml', 'utf8')).replace(/^ {2}workers: \d+$/m, '  workers: 1');
       await writeFile(topology, text);
+      // The cluster the scenario command brings up for a topology of this shape.
+      const { name } = sharedClusterSpec('scn', await loadTopology(topology), suiteNodeImage);
       const scenario = join(dir, 'partition.yaml');
       await writeFile(
         scenario,
         `name: e2e-int-scn\ntopology: ${topology}\nsteps:\n  - action: partition\n    node: w1\n    seconds: 600\n`,
       );
       const provider = clusterProvider(engine);
-      const name = `scn-1m1w-${suiteNodeImage.replace(/[^a-z0-9]/g, '')}`.slice(0, 24);
       const onW1 = async (argv: string[]) => (await Cluster.attach(provider, name)).node('w1').exec(argv);
       const partitioned = async () => (await onW1(['iptables', '-S', 'SWARMLAB-PARTITION'])).exitCode === 0;
       const artifacts = await mkdtemp(join(tmpdir(), 'swarmlab-interrupt-art-'));

@@ -1,11 +1,10 @@
 import { evaluateDataplane, snapshotDataplane, type DataplaneSnapshot } from '../harness/checks/dataplane.js';
 import type { CheckResult } from '../harness/checks/check-result.js';
 import type { Logger } from '../harness/core/log.js';
-import type { ClusterSpec } from '../harness/cluster/cluster-spec.js';
 import { undeployTopology } from '../harness/topology/deploy.js';
 import { loadTopology } from '../harness/topology/load-topology.js';
 import { deployLab, type Lab } from '../harness/topology/lab.js';
-import { cleanCluster } from '../harness/topology/reusable-cluster.js';
+import { cleanCluster, sharedClusterSpec } from '../harness/topology/reusable-cluster.js';
 import type { Topology } from '../harness/topology/topology.js';
 import { sharedEngine, suiteNodeImage } from './shared-engine.js';
 
@@ -13,20 +12,11 @@ import { sharedEngine, suiteNodeImage } from './shared-engine.js';
 const deployTimeoutMs = 20 * 60_000;
 
 /**
- * The suites that deploy a topology and look at it share one cluster per shape (managers, workers, node image):
- * the first suite brings it up, the next ones reuse it when it is clean and build it again when not (see
- * cleanCluster); the global teardown stops the engine and the cluster with it. Fresh bring-ups stay covered by
- * the cluster and interrupt suites and by `npm start`.
- */
-function sharedClusterSpec(topology: Topology): ClusterSpec {
-  const { managers, workers } = topology.cluster;
-  const name = `e2e-${managers}m${workers}w-${suiteNodeImage.replace(/[^a-z0-9]/g, '')}`.slice(0, 24);
-  return { name, managers, workers, nodeImage: suiteNodeImage };
-}
-
-/**
  * Registers the suite's lab: the topology from topologies/, optionally edited, deployed on the shared cluster of
- * its shape before the suite's tests, and removed from it (by label) after them.
+ * its shape before the suite's tests, and removed from it (by label) after them. The suites that deploy a topology
+ * and look at it share one cluster per shape: the first brings it up, the next reuse it when it is clean and
+ * build it again when not (see cleanCluster); the global teardown stops the engine and the cluster with it. Fresh
+ * bring-ups stay covered by the cluster and interrupt suites and by `npm start`.
  * Returns the getter the tests use; it throws when the deployment failed.
  */
 export function labPerSuite(file: string, log: Logger, edit: (t: Topology) => Topology = (t) => t): () => Lab {
@@ -34,7 +24,7 @@ export function labPerSuite(file: string, log: Logger, edit: (t: Topology) => To
   beforeAll(async () => {
     const engine = await sharedEngine(log);
     const topology = edit(await loadTopology(file));
-    const cluster = await cleanCluster(engine, sharedClusterSpec(topology), log);
+    const cluster = await cleanCluster(engine, sharedClusterSpec('e2e', topology, suiteNodeImage), log);
     lab = await deployLab(engine, topology, { existingCluster: cluster.name }, log);
   }, deployTimeoutMs);
   afterAll(async () => {

@@ -15,8 +15,7 @@ import { nodeDumpText } from '../inspect/node-dump.js';
 import type { Outcome } from '../report/outcome.js';
 import { writeJunit } from '../report/junit.js';
 import { undeployTopology, waitForConvergence } from '../topology/deploy.js';
-import { cleanCluster } from '../topology/reusable-cluster.js';
-import type { ClusterSpec } from '../cluster/cluster-spec.js';
+import { cleanCluster, sharedClusterSpec } from '../topology/reusable-cluster.js';
 import { clusterProvider } from '../providers/select-cluster.js';
 import { deployLab, type Lab } from '../topology/lab.js';
 import { applyAction, runningNodes, type ScenarioState, targetNode } from './actions.js';
@@ -315,13 +314,6 @@ export async function runScenarioStep(
   return result;
 }
 
-/** The cluster a scenario runs on: its topology's shape, named by shape and image so the next scenario finds it. */
-function scenarioClusterSpec(scenario: Scenario, nodeImage: string): ClusterSpec {
-  const { managers, workers } = scenario.topology.cluster;
-  const name = `scn-${managers}m${workers}w-${nodeImage.replace(/[^a-z0-9]/g, '')}`.slice(0, 24);
-  return { name, managers, workers, nodeImage };
-}
-
 /**
  * engine -> for each scenario: a clean cluster of its topology's shape -> deploy -> the steps one by one (action,
  * Swarm convergence, checks until as expected) -> its topology removed. Scenarios of one shape share the cluster
@@ -347,14 +339,15 @@ export async function runScenarios(
   const unregister = cleanupOnInterrupt(cleanup);
   const summaries: ScenarioSummary[] = [];
   try {
-    const nodeImages = [...new Set(scenarios.map((s) => options.nodeImage ?? s.topology.cluster.nodeImage))];
+    const nodeImageOf = (s: Scenario) => options.nodeImage ?? s.topology.cluster.nodeImage;
+    const nodeImages = [...new Set(scenarios.map(nodeImageOf))];
     engine = await startEngine({ ...options.engine, nodeImages }, log);
     for (const scenario of scenarios) {
       const artifactsDir = join(options.artifactsDir, scenario.name);
       const steps: StepResult[] = [];
       let error: string | undefined;
       try {
-        const spec = scenarioClusterSpec(scenario, options.nodeImage ?? scenario.topology.cluster.nodeImage);
+        const spec = sharedClusterSpec('scn', scenario.topology, nodeImageOf(scenario));
         clusters.add(spec.name);
         const cluster = await cleanCluster(engine, spec, log);
         const lab = await deployLab(engine, scenario.topology, { existingCluster: cluster.name }, log);
@@ -402,7 +395,7 @@ export function scenarioOutcomes(summary: ScenarioSummary): Outcome[] {
         ...steps,
         {
           stage: summary.scenario,
-          check: `${summary.scenario}`,
+          check: summary.scenario,
           subject: 'set-up',
           status: 'fail',
           message: summary.error,

@@ -9,6 +9,18 @@ import { ensureImage } from '../images/image-source.js';
 import { probeImage } from '../images/probe-image.js';
 import { clusterProvider } from '../providers/select-cluster.js';
 import { topologyLabel } from './deploy.js';
+import type { Topology } from './topology.js';
+
+/**
+ * The cluster a topology of this shape runs on when clusters are shared: named by shape and node image
+ * (`<prefix>-<managers>m<workers>w-<image>`, cut to the 24 characters a cluster name may have), so the next
+ * topology of that shape finds it.
+ */
+export function sharedClusterSpec(prefix: string, topology: Topology, nodeImage: string): ClusterSpec {
+  const { managers, workers } = topology.cluster;
+  const name = `${prefix}-${managers}m${workers}w-${nodeImage.replace(/[^a-z0-9]/g, '')}`.slice(0, 24);
+  return { name, managers, workers, nodeImage };
+}
 
 /**
  * Why a cluster cannot take the next topology as if it were fresh, or undefined when it can: every node Ready and
