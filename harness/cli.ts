@@ -9,6 +9,7 @@ import { registerClusterCommands } from './cluster/cluster-cli.js';
 import { registerDoctorCommand } from './doctor/doctor-cli.js';
 import { registerEngineCommands } from './engine/engine-cli.js';
 import { explainFailure } from './engine/engine-watch.js';
+import { registerReproCommands } from './known-bugs/repro-cli.js';
 import { registerMatrixCommand, registerRunCommand } from './run/run-cli.js';
 import { registerScenarioCommand } from './scenario/scenario-cli.js';
 import { registerTopologyCommands } from './topology/topology-cli.js';
@@ -36,6 +37,7 @@ registerTrafficCommands(program, log);
 registerRunCommand(program, log);
 registerMatrixCommand(program, log);
 registerScenarioCommand(program, log);
+registerReproCommands(program, log);
 registerDoctorCommand(program, log);
 
 try {

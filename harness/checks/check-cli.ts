@@ -7,6 +7,8 @@ import { checkCatalog, checkInfo, explainCheck } from './check-catalog.js';
 import { parseTestFilter } from './check-filter.js';
 import { checkCluster, snapshotDataplane } from './dataplane.js';
 import { ConfigError } from '../core/errors.js';
+import { knownBugNotes } from '../known-bugs/diagnose.js';
+import { shippedKnownBugs } from '../known-bugs/load-known-bugs.js';
 
 interface Opts extends ClusterSelection {
   json?: boolean;
@@ -35,10 +37,14 @@ export function registerCheckCommands(program: Command, log: Logger): void {
     .addOption(engineNameOption())
     .action(async (opts: Opts) => {
       const filter = parseTestFilter(opts.test ?? []);
-      const results = await log.step('read every node', async () =>
+      const { results, dockerVersions } = await log.step('read every node', async () =>
         checkCluster(await selectCluster(opts, log), filter),
       );
-      process.stdout.write(`${opts.json ? JSON.stringify(results, null, 2) : formatCheckResults(results)}\n`);
+      if (opts.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+      else {
+        const notes = knownBugNotes(await shippedKnownBugs(), results, { dockerVersions });
+        process.stdout.write(`${formatCheckResults(results)}\n${notes.map((n) => `${n}\n`).join('')}`);
+      }
       if (results.some((r) => r.status === 'fail')) process.exitCode = 1;
     });
   program

@@ -46,11 +46,23 @@ export function evaluateDataplane(snapshot: DataplaneSnapshot): CheckResult[] {
   ];
 }
 
+/** Each node's Docker version, as its dump reported it. */
+export function dockerVersions(snapshot: DataplaneSnapshot): Record<string, string> {
+  return Object.fromEntries(snapshot.models.map((m) => [m.node, m.dockerVersion]));
+}
+
 /**
  * `swarmlab check` on a cluster: reads what the selected checks need (no DNS
- * reads when no dns check is selected) and returns the selected results.
+ * reads when no dns check is selected) and returns the selected results, with
+ * each node's Docker version (what the known-bug diagnosis needs).
  */
-export async function checkCluster(cluster: Cluster, filter: TestFilter): Promise<CheckResult[]> {
+export async function checkCluster(
+  cluster: Cluster,
+  filter: TestFilter,
+): Promise<{ results: CheckResult[]; dockerVersions: Record<string, string> }> {
   const snapshot = await snapshotDataplane(cluster, { dns: familySelected(filter, 'dns') });
-  return evaluateDataplane(snapshot).filter((r) => selected(filter, r.check));
+  return {
+    results: evaluateDataplane(snapshot).filter((r) => selected(filter, r.check)),
+    dockerVersions: dockerVersions(snapshot),
+  };
 }

@@ -1,3 +1,4 @@
+import { atLeast } from '../core/docker-version.js';
 import type { KernelLbState, NetworkLbView, NodeLbModel, ServiceLbView } from '../inspect/lb-model.js';
 import type { CheckResult } from './check-result.js';
 
@@ -178,7 +179,7 @@ function checkSysctls(model: NodeLbModel, subject: Subject, location: KernelLbSt
   const expected = Object.entries(tunedSysctls)
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
-  if (!atLeast(model.dockerVersion, [20, 10, 17])) {
+  if (!atLeast(model.dockerVersion, '20.10.17')) {
     return {
       check: 'lb.sysctls',
       status: 'skip',
@@ -189,17 +190,6 @@ function checkSysctls(model: NodeLbModel, subject: Subject, location: KernelLbSt
   }
   const wrong = Object.entries(tunedSysctls).filter(([k, v]) => location.sysctls[k] !== v);
   return result('lb.sysctls', subject, wrong.length === 0, expected, seen);
-}
-
-/** Compares a version such as 20.10.5+dfsg1 with major.minor.patch, part by part. */
-function atLeast(version: string, wanted: readonly number[]): boolean {
-  const parts = version.split(/[.+~-]/).map(Number);
-  for (const [i, want] of wanted.entries()) {
-    const part = parts[i] ?? 0;
-    const have = Number.isFinite(part) ? part : 0;
-    if (have !== want) return have > want;
-  }
-  return true;
 }
 
 function checkAddresses(model: NodeLbModel, network: NetworkLbView): CheckResult {

@@ -76,6 +76,16 @@ export class FieldReader {
     return v as T;
   }
 
+  /** A duration written as 500ms, 90s or 3m, in seconds (above 0, up to an hour). */
+  duration(path: Path): number {
+    const v = this.value(path);
+    const match = typeof v === 'string' ? /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(v) : null;
+    if (!match) return this.fail(path, 'a duration such as 500ms, 90s or 3m', v);
+    const seconds = Number(match[1]) * { ms: 0.001, s: 1, m: 60 }[match[2] as 'ms' | 's' | 'm'];
+    if (seconds <= 0 || seconds > 3600) this.fail(path, 'a duration above 0 and up to 60m', v);
+    return seconds;
+  }
+
   list(path: Path, required = false): unknown[] {
     const v = this.value(path);
     if (v === undefined && !required) return [];

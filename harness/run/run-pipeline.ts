@@ -1,7 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { collectLogs } from '../inspect/collect-logs.js';
-import { evaluateDataplane, snapshotDataplane } from '../checks/dataplane.js';
+import { dockerVersions, evaluateDataplane, snapshotDataplane } from '../checks/dataplane.js';
+import { knownBugNotes } from '../known-bugs/diagnose.js';
+import { shippedKnownBugs } from '../known-bugs/load-known-bugs.js';
 import { errorMessage } from '../core/errors.js';
 import { cleanupOnInterrupt, sharedCleanup } from '../core/interrupt.js';
 import type { Logger } from '../core/log.js';
@@ -79,15 +81,16 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
     if (dataplaneFamilies.length === 0) log.info('dataplane: no check selected by --test, nothing read');
     else
       await stage('dataplane', async () => {
-        const results = evaluateDataplane(
-          await snapshotDataplane(deployed.cluster, { dns: dataplaneFamilies.includes('dns') }),
-        );
+        const snapshot = await snapshotDataplane(deployed.cluster, { dns: dataplaneFamilies.includes('dns') });
+        const results = evaluateDataplane(snapshot);
         const stageOutcomes = applyFilter(
           filter,
           results.map((r) => outcomeOfCheck('dataplane', r)),
         );
         outcomes.push(...stageOutcomes);
-        process.stdout.write(`${formatCheckResults(results.filter((r) => selected(filter, r.check)))}\n\n`);
+        const shown = results.filter((r) => selected(filter, r.check));
+        const notes = knownBugNotes(await shippedKnownBugs(), shown, { dockerVersions: dockerVersions(snapshot) });
+        process.stdout.write(`${formatCheckResults(shown)}\n${notes.map((n) => `${n}\n`).join('')}\n`);
       });
     await stage('spread', async () => {
       for (const plan of spreadPlans(topology)) {

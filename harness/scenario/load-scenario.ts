@@ -149,7 +149,7 @@ function readAction(
         seconds: r.integer([...p, 'seconds'], 1, 3600),
       };
     case 'netem': {
-      const delayMs = r.value([...p, 'delay']) === undefined ? 0 : readDuration(r, [...p, 'delay']) * 1000;
+      const delayMs = r.value([...p, 'delay']) === undefined ? 0 : r.duration([...p, 'delay']) * 1000;
       const loss = r.value([...p, 'loss']);
       const lossMatch = typeof loss === 'string' ? /^(\d+(?:\.\d+)?)%$/.exec(loss) : null;
       if (loss !== undefined && (!lossMatch || Number(lossMatch[1]) > 100)) {
@@ -193,15 +193,6 @@ function readExpect(r: FieldReader, path: Path): string[] {
   return ids;
 }
 
-function readDuration(r: FieldReader, path: Path): number {
-  const v = r.value(path);
-  const match = typeof v === 'string' ? /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(v) : null;
-  if (!match) return r.fail(path, 'a duration such as 500ms, 90s or 3m', v);
-  const seconds = Number(match[1]) * { ms: 0.001, s: 1, m: 60 }[match[2] as 'ms' | 's' | 'm'];
-  if (seconds <= 0 || seconds > 3600) r.fail(path, 'a duration above 0 and up to 60m', v);
-  return seconds;
-}
-
 function readTraffic(r: FieldReader, path: Path, topology: Topology): StepTraffic | undefined {
   if (!r.map(path, ['from', 'to', 'port', 'published'], false)) return undefined;
   const probes = topology.services.filter((s) => s.image === undefined).map((s) => s.name);
@@ -223,7 +214,7 @@ function readDisruption(r: FieldReader, path: Path, traffic: StepTraffic | undef
   if (!r.map(path, ['failed', 'gap'], false)) return undefined;
   if (!traffic) r.fail(path, 'disruption bounds on a step with traffic (add traffic: { from, to })', 'no traffic');
   const failed = r.value([...path, 'failed']) === undefined ? undefined : r.integer([...path, 'failed'], 0, 1_000_000);
-  const gapSeconds = r.value([...path, 'gap']) === undefined ? undefined : readDuration(r, [...path, 'gap']);
+  const gapSeconds = r.value([...path, 'gap']) === undefined ? undefined : r.duration([...path, 'gap']);
   return { ...(failed !== undefined ? { failed } : {}), ...(gapSeconds !== undefined ? { gapSeconds } : {}) };
 }
 
@@ -288,7 +279,7 @@ function readStep(r: FieldReader, index: number, topology: Topology, previousNod
     action,
     checks: readPatterns(r, [...p, 'checks']),
     expectFail: readExpect(r, [...p, 'expect']),
-    settleSeconds: r.value([...p, 'settle']) === undefined ? defaultSettleSeconds : readDuration(r, [...p, 'settle']),
+    settleSeconds: r.value([...p, 'settle']) === undefined ? defaultSettleSeconds : r.duration([...p, 'settle']),
     ...(traffic ? { traffic } : {}),
     ...(disruption ? { disruption } : {}),
   };

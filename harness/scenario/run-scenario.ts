@@ -2,7 +2,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { familySelected, parseTestFilter, selected } from '../checks/check-filter.js';
 import type { CheckResult } from '../checks/check-result.js';
-import { evaluateDataplane, snapshotDataplane } from '../checks/dataplane.js';
+import { dockerVersions, evaluateDataplane, snapshotDataplane } from '../checks/dataplane.js';
+import { diagnose } from '../known-bugs/diagnose.js';
+import { shippedKnownBugs } from '../known-bugs/load-known-bugs.js';
 import { cancellationReason } from '../core/cancel.js';
 import { SwarmlabError, errorMessage } from '../core/errors.js';
 import { deadline } from '../core/deadlines.js';
@@ -21,6 +23,7 @@ import { deployLab, type Lab } from '../topology/lab.js';
 import { applyAction, runningNodes, type ScenarioState, targetNode } from './actions.js';
 import type { DisruptionBounds, Scenario, ScenarioStep, StepTraffic } from './scenario.js';
 import type { SwarmNode } from '../cluster/swarm-node.js';
+import { describeCluster } from '../cluster/describe-cluster.js';
 import { runningTaskContainers } from '../inspect/swarm-state.js';
 import { type Disruption, formatDisruption, measureDisruption } from '../traffic/disruption.js';
 import { type RunningTraffic, startBackgroundTraffic } from '../traffic/probe-client.js';
@@ -43,6 +46,8 @@ export interface StepResult {
   status: 'pass' | 'fail';
   /** Why it failed: the action's error, or what the checks saw against what was expected. */
   message: string;
+  /** Set when the action, the Swarm's convergence or a read failed: the checks then saw nothing. */
+  error?: string;
   seconds: { action: number; converge: number; settle: number };
   /** Per node read: seconds from the Swarm's convergence until it showed no unexpected finding; null: never. */
   nodeSettled: Record<string, number | null>;
@@ -50,10 +55,14 @@ export interface StepResult {
   findings: CheckResult[];
   /** What the step's traffic saw, when it had traffic. */
   disruption?: Disruption;
+  /** Catalogue entries (known-bugs/) the unexpected findings look like. */
+  looksLike?: string[];
 }
 
 export interface ScenarioSummary {
   scenario: string;
+  /** The nodes' Docker version (as the first node reports it), once the cluster was up. */
+  dockerVersion?: string;
   passed: boolean;
   steps: StepResult[];
   /** Why the scenario stopped before its last step (its cluster or deploy failed), when it did. */
@@ -82,6 +91,8 @@ function describeFindings(findings: readonly CheckResult[], since: ReadonlyMap<s
 
 interface Settled {
   ok: boolean;
+  /** Each read node's Docker version, from the last read. */
+  dockerVersions: Record<string, string>;
   nodeSettled: Record<string, number | null>;
   findings: CheckResult[];
   /** Per finding (findingKey): seconds after convergence since when it has been seen. */
@@ -106,6 +117,7 @@ async function settle(state: ScenarioState, step: ScenarioStep, log: Logger): Pr
     // A read takes seconds under emulation: what it saw is dated by when it began.
     const elapsed = (Date.now() - started) / 1000;
     const snapshot = await snapshotDataplane(state.cluster, { nodes, dns });
+    const versions = dockerVersions(snapshot);
     const results = evaluateDataplane(snapshot).filter((r) => selected(filter, r.check));
     findings = results.filter((r) => r.status === 'fail');
     since = new Map(findings.map((f) => [findingKey(f), since.get(findingKey(f)) ?? elapsed]));
@@ -114,10 +126,10 @@ async function settle(state: ScenarioState, step: ScenarioStep, log: Logger): Pr
       const unexpected = findings.some((f) => f.node === node.hostname && !step.expectFail.includes(f.check));
       if (!(node.hostname in nodeSettled) && !unexpected) nodeSettled[node.hostname] = elapsed;
     }
-    if (asExpected(step, findings)) return { ok: true, nodeSettled, findings, since };
+    if (asExpected(step, findings)) return { ok: true, dockerVersions: versions, nodeSettled, findings, since };
     if ((Date.now() - started) / 1000 > step.settleSeconds) {
       for (const node of nodes) nodeSettled[node.hostname] ??= null;
-      return { ok: false, nodeSettled, findings, since };
+      return { ok: false, dockerVersions: versions, nodeSettled, findings, since };
     }
     log.info(`step ${step.index}: ${findings.length} findings after ${elapsed.toFixed(0)} s; reading again`);
     await sleep(2000);
@@ -178,6 +190,8 @@ function disruptionBreaches(bounds: DisruptionBounds | undefined, d: Disruption)
 interface StepOutcome {
   ok: boolean;
   message: string;
+  error?: string;
+  looksLike?: string[];
   nodeSettled: Record<string, number | null>;
   findings: CheckResult[];
 }
@@ -215,15 +229,23 @@ async function runStep(
     const settled = await timed('settle', () => settle(state, step, log));
     const expected = step.expectFail.length ? `exactly ${step.expectFail.join(', ')} failing` : 'every check passing';
     const seen = describeFindings(settled.findings, settled.since) || 'no finding';
+    const unexpected = settled.findings.filter((f) => !step.expectFail.includes(f.check));
+    const looksLike = settled.ok
+      ? []
+      : diagnose(await shippedKnownBugs(), unexpected, {
+          dockerVersions: settled.dockerVersions,
+          after: step.action.kind,
+        });
     outcome = {
       ...settled,
+      ...(looksLike.length ? { looksLike } : {}),
       message: settled.ok
         ? `as expected (${expected})`
         : `expected ${expected} within ${step.settleSeconds} s of convergence; seen: ${seen}`,
     };
   } catch (error) {
     const message = `${did ? `after "${did}": ` : ''}${errorMessage(error)}`;
-    outcome = { ok: false, message, nodeSettled: {}, findings: [] };
+    outcome = { ok: false, message, error: message, nodeSettled: {}, findings: [] };
   } finally {
     const stopped = await traffic?.stop().catch((e: unknown) => {
       log.warn(`the traffic of step ${step.index}: ${errorMessage(e)}`);
@@ -241,6 +263,8 @@ async function runStep(
     did,
     status: outcome.ok && breaches.length === 0 ? 'pass' : 'fail',
     message: [outcome.message, ...breaches.map((b) => `traffic: ${b}`)].join('; '),
+    ...(outcome.error ? { error: outcome.error } : {}),
+    ...(outcome.looksLike ? { looksLike: outcome.looksLike } : {}),
     nodeSettled: outcome.nodeSettled,
     findings: outcome.findings,
     ...(disruption ? { disruption } : {}),
@@ -287,6 +311,7 @@ export function formatStep(r: StepResult, total: number): string {
       (nodes ? `; each node as expected after: ${nodes}` : ''),
     ...(r.disruption ? [`  traffic: ${formatDisruption(r.disruption)}`] : []),
     ...(r.status === 'fail' ? [`  ${r.at}: ${r.message}`] : []),
+    ...(r.looksLike ?? []).map((l) => `  known bug: ${l}`),
   ].join('\n');
 }
 
@@ -346,12 +371,14 @@ export async function runScenarios(
       const artifactsDir = join(options.artifactsDir, scenario.name);
       const steps: StepResult[] = [];
       let error: string | undefined;
+      let dockerVersion: string | undefined;
       try {
         const spec = sharedClusterSpec('scn', scenario.topology, nodeImageOf(scenario));
         clusters.add(spec.name);
         const cluster = await cleanCluster(engine, spec, log);
         const lab = await deployLab(engine, scenario.topology, { existingCluster: cluster.name }, log);
         const state = scenarioState(lab);
+        dockerVersion = (await describeCluster(lab.cluster)).nodes[0]?.dockerVersion;
         for (const step of scenario.steps) steps.push(await runScenarioStep(state, scenario, step, artifactsDir, log));
         // Removed here, not at the end: the next scenario may take the cluster only when nothing of this one is left.
         await undeployTopology(lab.cluster, lab.topology, log);
@@ -361,7 +388,13 @@ export async function runScenarios(
         log.error(`scenario ${scenario.name} stopped: ${error}`);
       }
       const passed = error === undefined && steps.every((s) => s.status === 'pass');
-      const summary: ScenarioSummary = { scenario: scenario.name, passed, steps, ...(error ? { error } : {}) };
+      const summary: ScenarioSummary = {
+        scenario: scenario.name,
+        ...(dockerVersion ? { dockerVersion } : {}),
+        passed,
+        steps,
+        ...(error ? { error } : {}),
+      };
       await mkdir(artifactsDir, { recursive: true });
       await writeFile(join(artifactsDir, 'scenario.json'), `${JSON.stringify(summary, null, 2)}\n`);
       summaries.push(summary);
@@ -386,7 +419,7 @@ export function scenarioOutcomes(summary: ScenarioSummary): Outcome[] {
       check: `${summary.scenario} ${s.index}: ${s.name}`,
       subject: s.did || s.name,
       status: s.status,
-      message: s.message,
+      message: [s.message, ...(s.looksLike ?? []).map((l) => `known bug: ${l}`)].join('\n'),
     }),
   );
   return summary.error === undefined

@@ -14,7 +14,7 @@ const capture = 'docker-26.1.5-mixed-web-api';
 describe('a provider of plain objects answering from a capture drives check end to end', () => {
   it('attaches the cluster and passes every check on the healthy capture, reading each node once', async () => {
     const provider = new CapturedProvider('mixed', capturedNodes(capture));
-    const results = await checkCluster(await Cluster.attach(provider, 'mixed'), parseTestFilter([]));
+    const { results } = await checkCluster(await Cluster.attach(provider, 'mixed'), parseTestFilter([]));
     expect(results.filter((r) => r.status === 'fail')).toEqual([]);
     expect(new Set(results.map((r) => r.check.split('.')[0]))).toEqual(new Set(['lb', 'net', 'dns']));
     expect(new Set(results.map((r) => r.node))).toEqual(new Set(['mixed-m1', 'mixed-w1', 'mixed-w2']));
@@ -31,7 +31,7 @@ describe('a provider of plain objects answering from a capture drives check end 
     const edit = (file: string, text: string) =>
       file === 'w1.node-dump.txt' ? text.replace(/^ {2}-> 10\.0\.1\.7:0 .*\n/m, '') : text;
     const provider = new CapturedProvider('mixed', capturedNodes(capture, edit));
-    const results = await checkCluster(await Cluster.attach(provider, 'mixed'), parseTestFilter([]));
+    const { results } = await checkCluster(await Cluster.attach(provider, 'mixed'), parseTestFilter([]));
     expect(results.filter((r) => r.status === 'fail').map((r) => [r.check, r.node, r.service, r.seen])).toEqual([
       ['lb.backends', 'mixed-w1', 'api', 'missing 10.0.1.7; stale none'],
     ]);
@@ -39,7 +39,7 @@ describe('a provider of plain objects answering from a capture drives check end 
 
   it('reads nothing the selection does not need: with only lb checks, no task is entered for DNS', async () => {
     const provider = new CapturedProvider('mixed', capturedNodes(capture));
-    const results = await checkCluster(await Cluster.attach(provider, 'mixed'), parseTestFilter(['^lb\\.']));
+    const { results } = await checkCluster(await Cluster.attach(provider, 'mixed'), parseTestFilter(['^lb\\.']));
     expect(results.length).toBeGreaterThan(0);
     expect(results.every((r) => r.check.startsWith('lb.'))).toBe(true);
     expect(provider.captured.flatMap((n) => n.execs.filter((e) => e === '# swarmlab nsenter-task.sh'))).toEqual([]);
