@@ -3,8 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { snapshotDataplane } from '../harness/checks/dataplane.js';
 import { Cluster } from '../harness/cluster/cluster.js';
+import { describeCluster } from '../harness/cluster/describe-cluster.js';
 import { runIn, type SwarmNode } from '../harness/cluster/swarm-node.js';
 import { withLbFault } from '../harness/faults/lb-faults.js';
+import { findKnownBug, loadKnownBugs } from '../harness/known-bugs/load-known-bugs.js';
+import { formatVerdict, judgeReproduction } from '../harness/known-bugs/repro-verdict.js';
 import type { ScenarioState } from '../harness/scenario/actions.js';
 import { loadScenario, parseScenario } from '../harness/scenario/load-scenario.js';
 import { runScenarioStep, scenarioState, type StepResult } from '../harness/scenario/run-scenario.js';
@@ -122,4 +125,25 @@ describe(`scenarios on web-api (node image ${suiteNodeImage})`, () => {
       /expected every check passing within 10 s of convergence; seen: lb\.backends on .*seen since 0 s after convergence/,
     );
   }, 300_000);
+
+  // Last: moby#36988 leaves api's VIP state broken on some nodes, which only removing the topology clears.
+  it('known bugs: moby#26060 (a drain) does not reproduce here, moby#36988 (dnsrr -> vip) does, and its finding names it', async () => {
+    const bugs = await loadKnownBugs();
+    const dockerVersion = (await describeCluster(state.cluster)).nodes[0]?.dockerVersion ?? 'unknown';
+    const reproduce = async (id: string) => {
+      const bug = findKnownBug(bugs, id);
+      const steps = await runAll(bug.reproduce.scenario);
+      const summary = { scenario: bug.reproduce.scenario.name, dockerVersion, passed: false, steps };
+      const verdict = judgeReproduction(bug, summary, dockerVersion);
+      log.info(formatVerdict(verdict));
+      return { steps, verdict };
+    };
+    const drain = await reproduce('moby#26060');
+    expect([drain.verdict.outcome, drain.verdict.asExpected]).toEqual(['not-reproduced', true]);
+    expect(drain.steps[0]?.disruption?.requests).toBeGreaterThan(0);
+    const switched = await reproduce('moby#36988');
+    expect([switched.verdict.outcome, switched.verdict.asExpected]).toEqual(['reproduced', true]);
+    expect(switched.verdict.evidence[0]).toMatch(/^step 2 /);
+    expect(switched.steps[1]?.looksLike).toEqual([expect.stringMatching(/ looks like moby#36988, /)]);
+  }, 900_000);
 });

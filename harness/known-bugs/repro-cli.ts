@@ -18,7 +18,12 @@ interface ReproOpts {
   artifacts: string;
   keep?: boolean;
   json?: boolean;
+  bundle?: string;
 }
+
+export const bundleHelp =
+  'write a reproduction bundle for an upstream report: versions, a script of plain docker commands, the findings, ' +
+  'node state before and after, a Markdown summary';
 
 function describeBug(b: KnownBug): string {
   const decides = [
@@ -74,11 +79,13 @@ export function registerReproCommands(program: Command, log: Logger): void {
   reproOptions(
     repro,
     'run',
-    "run one entry's scenario and say REPRODUCED or NOT REPRODUCED with the evidence; exit 0 when that is what the entry expects on that version, 1 when not",
+    "run one entry's scenario and say REPRODUCED or NOT REPRODUCED with the evidence; " +
+      'exit 0 when that is what the entry expects on that version, 1 when not',
     'node images (Docker versions) to run it on',
   )
     .argument('<id>', 'a catalogue id, e.g. moby#36988 (see swarmlab repro list)')
     .option('--json', 'the verdicts as JSON')
+    .option('--bundle <dir>', bundleHelp)
     .action(async (id: string, opts: ReproOpts) => {
       const bug = findKnownBug(await loadKnownBugs(), id);
       await runAndReport([bug], opts, log);
@@ -104,6 +111,7 @@ async function runAndReport(bugs: KnownBug[], opts: ReproOpts, log: Logger): Pro
       keep: opts.keep === true,
       artifactsDir: opts.artifacts,
       ...(opts.junit ? { junitFile: opts.junit } : {}),
+      ...(opts.bundle ? { bundleDir: opts.bundle } : {}),
     },
     log,
   );

@@ -103,9 +103,9 @@ export function judgeReproduction(bug: KnownBug, summary: ScenarioSummary, docke
         ? `; other findings: ${[...new Set(s.findings.map((f) => f.check))].join(', ')}`
         : '';
       const traffic = s.disruption ? `; traffic: ${formatDisruption(s.disruption)}` : '';
-      evidence.push(
-        `step ${s.index} (${s.did || s.name}): none of ${bug.reproduce.checks.join(', ') || 'the checks'}${bug.reproduce.traffic ? ' nor the traffic symptom' : ''}${others}${traffic}`,
-      );
+      const none = `none of ${bug.reproduce.checks.join(', ') || 'the checks'}`;
+      const symptom = bug.reproduce.traffic ? ' nor the traffic symptom' : '';
+      evidence.push(`step ${s.index} (${s.did || s.name}): ${none}${symptom}${others}${traffic}`);
     }
   }
   return {

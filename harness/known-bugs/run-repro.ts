@@ -7,6 +7,7 @@ import { writeJunit } from '../report/junit.js';
 import type { Outcome } from '../report/outcome.js';
 import { runScenarios, type ScenarioSummary } from '../scenario/run-scenario.js';
 import type { Scenario } from '../scenario/scenario.js';
+import { writeBundle } from './bundle.js';
 import type { KnownBug } from './known-bug.js';
 import { judgeReproduction, outcomeWord, type ReproVerdict } from './repro-verdict.js';
 
@@ -17,6 +18,8 @@ export interface ReproOptions {
   keep: boolean;
   artifactsDir: string;
   junitFile?: string;
+  /** Write a reproduction bundle per entry here (per node image in a folder of its own when there are several). */
+  bundleDir?: string;
 }
 
 /** The scenarios of some entries, each once (two entries may share one). */
@@ -36,7 +39,10 @@ function verdictOutcome(v: ReproVerdict, nodeImage: string): Outcome {
     check: v.bug,
     subject: `Docker ${v.dockerVersion}`,
     status: v.asExpected ? 'pass' : 'fail',
-    message: `${outcomeWord(v.outcome)}; ${v.asExpected ? 'as expected' : `expected ${outcomeWord(v.expected)}`}: ${v.expectedBecause}\n${v.evidence.join('\n')}`,
+    message: [
+      `${outcomeWord(v.outcome)}; ${v.asExpected ? 'as expected' : `expected ${outcomeWord(v.expected)}`}: ${v.expectedBecause}`,
+      ...v.evidence,
+    ].join('\n'),
   };
 }
 
@@ -54,22 +60,34 @@ export async function runReproductions(
   const results: { nodeImage: string; verdicts: ReproVerdict[] }[] = [];
   try {
     for (const nodeImage of options.nodeImages) {
-      const artifactsDir = join(options.artifactsDir, nodeImage.replace(/[^a-zA-Z0-9.-]/g, '_'));
+      const slug = nodeImage.replace(/[^a-zA-Z0-9.-]/g, '_');
+      const artifactsDir = join(options.artifactsDir, slug);
       log.info(`repro: ${bugs.map((b) => b.id).join(', ')} on ${nodeImage}`);
       const summaries: ScenarioSummary[] = await runScenarios(
         scenariosOf(bugs),
         { engine: options.engine, nodeImage, keep: options.keep, artifactsDir },
         log,
       );
-      const verdicts = bugs.map((bug) => {
-        const summary = summaries.find((s) => s.scenario === bug.reproduce.scenario.name);
-        const version = summary?.dockerVersion ?? versionOfImage(nodeImage);
-        return judgeReproduction(
-          bug,
-          summary ?? { scenario: bug.reproduce.scenario.name, passed: false, steps: [], error: 'did not run' },
-          version,
-        );
-      });
+      const verdicts: ReproVerdict[] = [];
+      for (const bug of bugs) {
+        const { scenario } = bug.reproduce;
+        const summary = summaries.find((s) => s.scenario === scenario.name) ?? {
+          scenario: scenario.name,
+          passed: false,
+          steps: [],
+          error: 'did not run',
+        };
+        const verdict = judgeReproduction(bug, summary, summary.dockerVersion ?? versionOfImage(nodeImage));
+        verdicts.push(verdict);
+        if (options.bundleDir) {
+          const perImage = options.nodeImages.length > 1 ? join(options.bundleDir, slug) : options.bundleDir;
+          const dir = bugs.length > 1 ? join(perImage, bug.id.replace('#', '-')) : perImage;
+          const scenarioArtifacts = join(artifactsDir, scenario.name);
+          log.info(
+            `reproduction bundle: ${await writeBundle(dir, { scenario, summary, scenarioArtifacts, bug, verdict })}`,
+          );
+        }
+      }
       await mkdir(artifactsDir, { recursive: true });
       await writeFile(join(artifactsDir, 'verdicts.json'), `${JSON.stringify(verdicts, null, 2)}\n`);
       results.push({ nodeImage, verdicts });

@@ -5,9 +5,9 @@ import { SwarmlabError } from '../core/errors.js';
 import { cleanupOnInterrupt, sharedCleanup } from '../core/interrupt.js';
 import { sleep } from '../core/wait.js';
 import { runningTaskContainers } from '../inspect/swarm-state.js';
-import { publishSpec, serviceCreateArgs } from '../topology/deploy.js';
-import type { PublishedPort, Topology, TopologyService } from '../topology/topology.js';
+import type { Topology } from '../topology/topology.js';
 import type { NodeRef, ScenarioAction } from './scenario.js';
+import { desiredAfter, isManagerAction, type ManagerAction, managerArgs } from './swarm-commands.js';
 
 /** What a scenario has changed so far: what Swarm should now run, and which nodes are stopped. */
 export interface ScenarioState {
@@ -48,17 +48,6 @@ async function resolveNode(state: ScenarioState, ref: NodeRef): Promise<SwarmNod
   return state.lastNode;
 }
 
-function withService(
-  topology: Topology,
-  name: string,
-  change: (s: TopologyService) => Partial<TopologyService>,
-): Topology {
-  return { ...topology, services: topology.services.map((s) => (s.name === name ? { ...s, ...change(s) } : s)) };
-}
-
-const samePublished = (a: PublishedPort) => (b: PublishedPort) =>
-  a.published === b.published && a.protocol === b.protocol;
-
 const underlayScript = nodeScript(new URL('./scripts/underlay.sh', import.meta.url));
 
 /**
@@ -82,68 +71,39 @@ async function underlayFault(node: SwarmNode, cut: string[], heal: string[], sec
 
 const onManager = (state: ScenarioState, args: readonly string[]) => state.cluster.onManager((m) => dockerIn(m, args));
 
+/** What a manager action did, naming the service or node (and, for a command of the scenario's own, its first line). */
+function describeManagerAction(action: ManagerAction, args: string[], answer: string, node?: SwarmNode): string {
+  switch (action.kind) {
+    case 'scale':
+      return `scaled ${action.service} to ${action.replicas}`;
+    case 'update':
+      return `docker ${args.join(' ')}`;
+    case 'remove':
+      return `removed ${action.service}`;
+    case 'create':
+      return `created ${action.service} again, as the topology defines it`;
+    case 'exec':
+      return `docker ${args.join(' ')}: ${answer.trim().split('\n')[0] ?? ''}`;
+    default:
+      return `${args[3]} ${node?.hostname ?? ''}`;
+  }
+}
+
 /**
  * Carries out one action and returns what it did, naming the node or task it
  * chose. Swarm-wide changes go to a manager that answers; node changes go to
  * the node through the provider (stop, start, daemon restart).
  */
 export async function applyAction(state: ScenarioState, action: ScenarioAction, target?: SwarmNode): Promise<string> {
+  if (isManagerAction(action)) {
+    const node = 'node' in action ? (target ?? (await resolveNode(state, action.node))) : undefined;
+    if (node) state.lastNode = node;
+    const args = managerArgs(action, state, (s) => s.image ?? state.probeRef, node?.hostname ?? '');
+    const answer = await onManager(state, args);
+    state.desired = desiredAfter(action, state);
+    return describeManagerAction(action, args, answer, node);
+  }
   switch (action.kind) {
-    case 'scale':
-      await onManager(state, ['service', 'scale', '--detach', `${action.service}=${action.replicas}`]);
-      state.desired = withService(state.desired, action.service, () => ({ replicas: action.replicas }));
-      return `scaled ${action.service} to ${action.replicas}`;
-    case 'update': {
-      // Docker withdraws a published port by its target port and protocol (every published port with that target
-      // goes): the scenario names the published port, the one a user sees, and it is looked up here.
-      const current = state.desired.services.find((s) => s.name === action.service)?.ports ?? [];
-      const withdrawn = action.unpublish.map((published) => {
-        const port = current.find((p) => p.published === published);
-        if (!port) {
-          const list = current.map((p) => p.published).join(', ') || 'none';
-          throw new SwarmlabError(
-            'scenario',
-            `${action.service} does not publish port ${published} (it publishes ${list})`,
-          );
-        }
-        return port;
-      });
-      const withdraws = (p: PublishedPort) => withdrawn.some((w) => w.target === p.target && w.protocol === p.protocol);
-      const args = ['service', 'update', '--detach'];
-      if (action.endpointMode) args.push('--endpoint-mode', action.endpointMode);
-      for (const [key, value] of Object.entries(action.env)) args.push('--env-add', `${key}=${value}`);
-      for (const port of action.publish) args.push('--publish-add', publishSpec(port));
-      for (const port of withdrawn) args.push('--publish-rm', `${port.target}/${port.protocol}`);
-      for (const network of action.networksAdd) args.push('--network-add', network);
-      for (const network of action.networksRemove) args.push('--network-rm', network);
-      if (action.force) args.push('--force');
-      await onManager(state, [...args, action.service]);
-      state.desired = withService(state.desired, action.service, (s) => ({
-        ...(action.endpointMode ? { endpointMode: action.endpointMode } : {}),
-        ports: [...s.ports.filter((p) => !withdraws(p) && !action.publish.some(samePublished(p))), ...action.publish],
-        networks: [
-          ...s.networks.filter((n) => !action.networksRemove.includes(n)),
-          ...action.networksAdd.filter((n) => !s.networks.includes(n)),
-        ],
-      }));
-      return `docker ${args.join(' ')} ${action.service}`;
-    }
-    case 'remove':
-      await onManager(state, ['service', 'rm', action.service]);
-      state.desired = {
-        ...state.desired,
-        services: state.desired.services.filter((s) => s.name !== action.service),
-      };
-      return `removed ${action.service}`;
-    case 'create': {
-      const service = state.deployed.services.find((s) => s.name === action.service);
-      if (!service)
-        throw new SwarmlabError('scenario', `${action.service} is not a service of ${state.deployed.source}`);
-      const image = service.image ?? state.probeRef;
-      await onManager(state, serviceCreateArgs(state.deployed, service, image));
-      state.desired = { ...state.desired, services: [...state.desired.services, service] };
-      return `created ${action.service} again, as ${state.deployed.source} defines it`;
-    }
     case 'kill': {
       const [task] = await runningTaskContainers(state.cluster, action.service);
       if (!task) throw new SwarmlabError('scenario', `no running task of ${action.service} to kill`);
@@ -153,20 +113,10 @@ export async function applyAction(state: ScenarioState, action: ScenarioAction, 
     case 'wait':
       await sleep(action.seconds * 1000);
       return `waited ${action.seconds} s`;
-    case 'exec':
-      return `docker ${action.args.join(' ')}: ${(await onManager(state, action.args)).trim().split('\n')[0] ?? ''}`;
     default: {
       const node = target ?? (await resolveNode(state, action.node));
       state.lastNode = node;
       switch (action.kind) {
-        case 'drain':
-        case 'activate':
-        case 'pause': {
-          // Swarm's availabilities are active, pause and drain; the step says activate.
-          const availability = action.kind === 'activate' ? 'active' : action.kind;
-          await onManager(state, ['node', 'update', '--availability', availability, node.hostname]);
-          return `${availability} ${node.hostname}`;
-        }
         case 'restart-daemon':
           await node.restartDaemon();
           return `restarted the Docker daemon of ${node.hostname}`;

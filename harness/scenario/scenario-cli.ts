@@ -1,7 +1,9 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Logger } from '../core/log.js';
 import { engineNameOption, engineOption, suiteOption } from '../engine/engine-cli.js';
 import { parseEngineChoice } from '../engine/select-engine.js';
+import { bundleHelp } from '../known-bugs/repro-cli.js';
 import { loadScenarios } from './load-scenario.js';
 
 export interface ScenarioOpts {
@@ -13,6 +15,7 @@ export interface ScenarioOpts {
   artifacts: string;
   keep?: boolean;
   json?: boolean;
+  bundle?: string;
 }
 
 export function registerScenarioCommand(program: Command, log: Logger): void {
@@ -35,14 +38,16 @@ export function registerScenarioCommand(program: Command, log: Logger): void {
     )
     .option('--keep', 'leave the cluster (and a VM this run started) running')
     .option('--json', 'print the summary as JSON')
+    .option('--bundle <dir>', `${bundleHelp} (a folder per scenario when there are several)`)
     .action((files: string[], opts: ScenarioOpts) => runScenarioCommand(files, opts, log));
 }
 
 /** `swarmlab scenario FILE...` and `swarmlab run --scenario FILE`: run them, print the verdicts, exit 1 on a failed step. */
 export async function runScenarioCommand(files: readonly string[], opts: ScenarioOpts, log: Logger): Promise<void> {
   const { runScenarios } = await import('./run-scenario.js');
+  const scenarios = await loadScenarios(files);
   const summaries = await runScenarios(
-    await loadScenarios(files),
+    scenarios,
     {
       engine: { choice: parseEngineChoice(opts.engine), name: opts.engineName, suite: opts.suite },
       ...(opts.nodeImage ? { nodeImage: opts.nodeImage } : {}),
@@ -52,6 +57,16 @@ export async function runScenarioCommand(files: readonly string[], opts: Scenari
     },
     log,
   );
+  if (opts.bundle) {
+    const { writeBundle } = await import('../known-bugs/bundle.js');
+    for (const [i, scenario] of scenarios.entries()) {
+      const summary = summaries[i];
+      if (!summary) continue;
+      const dir = scenarios.length > 1 ? join(opts.bundle, scenario.name) : opts.bundle;
+      const scenarioArtifacts = join(opts.artifacts, scenario.name);
+      log.info(`reproduction bundle: ${await writeBundle(dir, { scenario, summary, scenarioArtifacts })}`);
+    }
+  }
   if (opts.json) process.stdout.write(`${JSON.stringify(summaries, null, 2)}\n`);
   for (const summary of summaries) {
     const failed = summary.steps.filter((s) => s.status === 'fail').length;

@@ -46,7 +46,10 @@ export type ScenarioAction =
   /** Removes a service; `create` brings it back as the topology defines it (a new service of the same name). */
   | { kind: 'remove'; service: string }
   | { kind: 'create'; service: string }
-  | { kind: NodeAction; node: NodeRef }
+  /** A node's availability, set on a manager. */
+  | { kind: 'drain' | 'activate' | 'pause'; node: NodeRef }
+  /** The node's daemon or the node itself, through the provider. */
+  | { kind: 'restart-daemon' | 'stop-node' | 'start-node'; node: NodeRef }
   /** Kills the container of one running task of a service; Swarm replaces the task. */
   | { kind: 'kill'; service: string }
   | { kind: 'wait'; seconds: number }
