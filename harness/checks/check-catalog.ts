@@ -222,7 +222,8 @@ export function checkTableMarkdown(): string {
   );
 }
 
-export function explainCheck(c: CheckInfo): string {
+/** A check explained; `knownBugs` lists the catalogue entries (known-bugs/) whose reproduction this check decides. */
+export function explainCheck(c: CheckInfo, knownBugs: readonly string[] = []): string {
   return [
     `${c.id}: ${c.title}`,
     `  applies to: ${c.appliesTo}`,
@@ -230,5 +231,6 @@ export function explainCheck(c: CheckInfo): string {
     `  passes:     ${c.passes.replace(/`/g, '')}`,
     `  a finding:  ${c.finding}`,
     ...(c.relatedReports.length ? [`  related upstream reports: ${c.relatedReports.join(', ')}`] : []),
+    ...(knownBugs.length ? [`  known bugs it decides (swarmlab repro run ID): ${knownBugs.join(', ')}`] : []),
   ].join('\n');
 }

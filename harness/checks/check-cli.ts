@@ -52,14 +52,19 @@ export function registerCheckCommands(program: Command, log: Logger): void {
     .description('list every check, or explain one: what it reads, when it passes, what a finding means')
     .argument('[check]', 'a check id, e.g. lb.backends or spread.api')
     .option('--json', 'machine-readable output')
-    .action((id: string | undefined, opts: { json?: boolean }) => {
+    .action(async (id: string | undefined, opts: { json?: boolean }) => {
       const info = id === undefined ? undefined : checkInfo(id);
       if (id !== undefined && !info)
         throw new ConfigError('swarmlab explain', 'check', `one of ${checkCatalog.map((c) => c.id).join(', ')}`, id);
       if (opts.json) process.stdout.write(`${JSON.stringify(info ?? checkCatalog, null, 2)}\n`);
-      else
+      else if (info) {
+        const bugs = (await shippedKnownBugs()).filter((b) => b.reproduce.checks.some((c) => checkInfo(c) === info));
         process.stdout.write(
-          `${info ? explainCheck(info) : checkCatalog.map((c) => `${c.id.padEnd(18)} ${c.title}`).join('\n')}\n`,
+          `${explainCheck(
+            info,
+            bugs.map((b) => b.id),
+          )}\n`,
         );
+      } else process.stdout.write(`${checkCatalog.map((c) => `${c.id.padEnd(18)} ${c.title}`).join('\n')}\n`);
     });
 }
