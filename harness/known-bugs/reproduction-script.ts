@@ -135,10 +135,10 @@ export function reproductionScript(scenario: Scenario, heading: readonly string[
     '#   sh reproduce.sh show     the load-balancer state of the node it runs on (run it on every node)',
     '#   sh reproduce.sh clean    remove what it created',
     prelude,
-    ...[...named].map(
-      (id) =>
-        `: "\${${id.toUpperCase()}:?set ${id.toUpperCase()} to the hostname of node ${id} (${ids.indexOf(id) < topology.cluster.managers ? 'a manager' : 'a worker'})}"`,
-    ),
+    ...[...named].map((id) => {
+      const role = ids.indexOf(id) < topology.cluster.managers ? 'a manager' : 'a worker';
+      return `: "\${${id.toUpperCase()}:?set ${id.toUpperCase()} to the hostname of node ${id} (${role})}"`;
+    }),
     `# The topology: ${shown(topology.source)}`,
     ...topology.networks.map((n) => command(networkCreateArgs(topology, n))),
     ...topology.services.map((s) =>
