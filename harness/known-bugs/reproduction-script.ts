@@ -46,7 +46,8 @@ function byHand(step: ScenarioStep): string[] {
   switch (action.kind) {
     case 'kill':
       return [
-        `by_hand "kill the container of one running task of ${action.service}: on node $(task_node ${quote(action.service)}), docker kill <its container>"`,
+        `by_hand "kill the container of one running task of ${action.service}: ` +
+          `on node $(task_node ${quote(action.service)}), docker kill <its container>"`,
       ];
     case 'wait':
       return [`sleep ${action.seconds}`];
@@ -61,11 +62,14 @@ function byHand(step: ScenarioStep): string[] {
         `by_hand "cut node $NODE off from the other nodes for ${action.seconds} s, then heal: on $NODE, for each other node's address A: ` +
           `iptables -I INPUT -s A -j DROP; iptables -I OUTPUT -d A -j DROP; after ${action.seconds} s delete those rules"`,
       ];
-    case 'netem':
+    case 'netem': {
+      const delay = action.delayMs ? ` delay ${action.delayMs}ms` : '';
+      const loss = action.lossPercent ? ` loss ${action.lossPercent}%` : '';
       return [
-        `by_hand "on node $NODE, for ${action.seconds} s: tc qdisc add dev <its underlay interface> root netem` +
-          `${action.delayMs ? ` delay ${action.delayMs}ms` : ''}${action.lossPercent ? ` loss ${action.lossPercent}%` : ''}; then tc qdisc del dev <it> root"`,
+        `by_hand "on node $NODE, for ${action.seconds} s: tc qdisc add dev <its underlay interface> root netem${delay}${loss}; ` +
+          'then tc qdisc del dev <it> root"',
       ];
+    }
     default:
       return [];
   }
