@@ -28,6 +28,8 @@ export interface DeployOptions {
 export function networkCreateArgs(topology: Topology, network: TopologyNetwork): string[] {
   const args = ['network', 'create', '--driver', network.driver, '--label', `${topologyLabel}=${topology.name}`];
   if (network.subnet) args.push('--subnet', network.subnet);
+  if (network.gateway) args.push('--gateway', network.gateway);
+  if (network.ipRange) args.push('--ip-range', network.ipRange);
   if (network.attachable) args.push('--attachable');
   if (network.encrypted) args.push('--opt', 'encrypted');
   for (const [key, value] of Object.entries(network.options)) args.push('--opt', `${key}=${value}`);

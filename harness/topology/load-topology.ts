@@ -1,5 +1,6 @@
 import { type FieldReader, type Path, readConfigFile, readYaml } from '../core/yaml-fields.js';
 import { defaultNodeSuite } from '../images/debian-suites.js';
+import { checkDockerRules } from './docker-rules.js';
 import type { PublishedPort, Topology, TopologyNetwork, TopologyService, UpdateConfig } from './topology.js';
 
 const namePattern = /^[a-z][a-z0-9_-]{0,62}$/;
@@ -7,7 +8,7 @@ const nameExpected = 'a name of lower-case letters, digits, - and _, starting wi
 
 function readNetwork(r: FieldReader, i: number): TopologyNetwork {
   const p = ['networks', i];
-  r.map(p, ['name', 'driver', 'subnet', 'attachable', 'encrypted', 'options']);
+  r.map(p, ['name', 'driver', 'subnet', 'gateway', 'ipRange', 'attachable', 'encrypted', 'options']);
   const options: Record<string, string> = {};
   // Driver options are free-form: any key, values taken as strings.
   const rawOptions = r.value([...p, 'options']);
@@ -16,15 +17,16 @@ function readNetwork(r: FieldReader, i: number): TopologyNetwork {
       r.fail([...p, 'options'], 'a mapping of driver options', rawOptions);
     for (const [key, value] of Object.entries(rawOptions)) options[key] = String(value);
   }
-  const subnet = r.optionalString(
-    [...p, 'subnet'],
-    /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/,
-    'an IPv4 subnet in CIDR form, such as 10.10.0.0/24',
-  );
+  // Whether they are valid addresses, and inside the subnet, is checked with the other rules of Docker's.
+  const subnet = r.optionalString([...p, 'subnet']);
+  const gateway = r.optionalString([...p, 'gateway']);
+  const ipRange = r.optionalString([...p, 'ipRange']);
   return {
     name: r.string([...p, 'name'], namePattern, nameExpected),
     driver: r.optionalString([...p, 'driver'], /^[a-zA-Z0-9][a-zA-Z0-9._/:-]*$/, 'a network driver name') ?? 'overlay',
     ...(subnet ? { subnet } : {}),
+    ...(gateway ? { gateway } : {}),
+    ...(ipRange ? { ipRange } : {}),
     attachable: r.boolean([...p, 'attachable'], true),
     encrypted: r.boolean([...p, 'encrypted'], false),
     options,
@@ -102,7 +104,7 @@ export function parseTopology(text: string, file: string): Topology {
     serviceNames.add(s.name);
   });
   const description = r.optionalString(['description']);
-  return {
+  const topology: Topology = {
     name: r.string(['name'], namePattern, nameExpected),
     source: file,
     ...(description ? { description } : {}),
@@ -114,6 +116,8 @@ export function parseTopology(text: string, file: string): Topology {
     networks,
     services,
   };
+  checkDockerRules(r, topology);
+  return topology;
 }
 
 export async function loadTopology(file: string): Promise<Topology> {

@@ -17,6 +17,9 @@ export interface TopologyNetwork {
   /** overlay by default; a third-party driver name is passed through. */
   driver: string;
   subnet?: string;
+  /** The subnet's gateway address and the range tasks get addresses from (both inside the subnet). */
+  gateway?: string;
+  ipRange?: string;
   attachable: boolean;
   encrypted: boolean;
   options: Record<string, string>;
