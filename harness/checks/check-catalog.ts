@@ -104,6 +104,43 @@ export const checkCatalog: readonly CheckInfo[] = [
     relatedReports: ['moby#41896'],
   },
   {
+    id: 'lb.ipvs-attributes',
+    family: 'lb',
+    title: 'the IPVS service exactly as Docker creates it',
+    reads: inLbNamespace,
+    passes:
+      "the VIP's IPVS service uses round robin with no persistence or other flags, and every real server is " +
+      'masqueraded to port 0 with weight 1 (0 while its task shuts down), as every Docker from 20.10.5 to 28.5.2 creates it',
+    finding:
+      'another scheduler, persistence or a weight above 1 skews the spread (a client sticks to one replica); ' +
+      'another forwarding method sends requests the backends cannot answer',
+    appliesTo: everyVipService,
+    relatedReports: [],
+  },
+  {
+    id: 'lb.mark-path',
+    family: 'lb',
+    title: 'nothing stops a packet to the VIP before IPVS',
+    reads: 'every iptables rule of the lb namespace (raw and mangle PREROUTING, mangle and filter INPUT)',
+    passes:
+      'no rule on the way to the VIP drops or rejects it or marks it with another mark, and none before its MARK ' +
+      'rule in mangle INPUT accepts, returns or jumps to another chain',
+    finding: 'requests to the VIP through this node are dropped, or reach IPVS unmarked or with the wrong mark',
+    appliesTo: everyVipService,
+    relatedReports: [],
+  },
+  {
+    id: 'lb.snat',
+    family: 'lb',
+    title: 'the lb namespace masquerades what IPVS sends on',
+    reads: "the lb namespace's nat POSTROUTING, against the network's subnet and lb endpoint address",
+    passes:
+      'nat POSTROUTING holds `-d <subnet> -m ipvs --ipvs -j SNAT --to-source <lb endpoint address>`, as Docker programs it',
+    finding: 'the backends answer the client directly, past IPVS: connections through the VIP hang',
+    appliesTo: 'every lb namespace of an overlay network',
+    relatedReports: [],
+  },
+  {
     id: 'lb.pool-overlap',
     family: 'lb',
     title: 'no backend in two pools',

@@ -1,6 +1,7 @@
 import { atLeast } from '../core/docker-version.js';
 import type { KernelLbState, NetworkLbView, NodeLbModel, ServiceLbView } from '../inspect/lb-model.js';
 import type { CheckResult } from './check-result.js';
+import { checkIpvsAttributes, checkMarkPath, checkSnat } from './lb-path-checks.js';
 
 type Subject = Pick<CheckResult, 'node' | 'namespace' | 'network' | 'service'>;
 
@@ -77,6 +78,7 @@ function checkServiceAt(
       ruleText,
     ),
   );
+  if (rules.some((r) => r.mark === mark)) results.push(checkMarkPath(subject, location, view.vip, mark));
   const ipvs = location.ipvs.find((s) => s.protocol === 'FWM' && s.fwmark === mark);
   results.push(
     result(
@@ -90,6 +92,7 @@ function checkServiceAt(
     ),
   );
   if (!ipvs) return results;
+  results.push(checkIpvsAttributes(subject, ipvs));
   const active = new Set(ipvs.reals.filter((r) => r.weight > 0).map((r) => r.address));
   const expected = new Set(view.expected.map((b) => b.ip));
   const missing = [...expected].filter((ip) => !active.has(ip));
@@ -156,6 +159,8 @@ function checkLocation(model: NodeLbModel, network: NetworkLbView, location: Ker
       ),
     );
   }
+  const snat = location.kind === 'lb' && !network.ingress ? checkSnat(subject, location, network) : undefined;
+  if (snat) results.push(snat);
   if (location.kind === 'lb' && Object.keys(location.sysctls).length > 0)
     results.push(checkSysctls(model, subject, location));
   return results;

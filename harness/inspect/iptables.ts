@@ -31,9 +31,26 @@ function stripPrefix(address: string): string {
   return address.replace(/\/32$/, '');
 }
 
-/** Parses `iptables-save` output (all tables, or one with -t) into its MARK rules. */
-export function parseIptablesSave(text: string, what = 'iptables-save'): MarkRule[] {
-  const rules: MarkRule[] = [];
+/** Any rule of an `iptables-save` listing, with what the path checks need to know of it. */
+export interface IptablesRule {
+  table: string;
+  chain: string;
+  /** What -j names: ACCEPT, DROP, MARK, SNAT, a user chain... (empty for a rule that only counts). */
+  target: string;
+  /** The -d match as written (10.0.2.5/32), when there is one, and whether it is negated (! -d). */
+  destination?: string;
+  destinationNegated: boolean;
+  /** Whether the rule matches on more than its destination (protocol, ports, interfaces, modules). */
+  narrower: boolean;
+  /** For MARK rules, the mark it sets. */
+  mark?: number;
+  /** The -A line as printed. */
+  text: string;
+}
+
+/** Parses `iptables-save` output (all tables, or one with -t) into every rule, in order. */
+export function parseIptablesRules(text: string, what = 'iptables-save'): IptablesRule[] {
+  const rules: IptablesRule[] = [];
   let table = '';
   text.split('\n').forEach((raw, index) => {
     const line = raw.trim();
@@ -45,25 +62,53 @@ export function parseIptablesSave(text: string, what = 'iptables-save'): MarkRul
     if (!line.startsWith('-A '))
       throw new ParseError(what, index + 1, raw, 'expected a table (*name), chain (:NAME), rule (-A) or COMMIT');
     if (!table) throw new ParseError(what, index + 1, raw, 'rule before any *table line');
-    if (!/-j MARK\b/.test(line)) return;
-    const mark = parseMark(line);
-    if (mark === undefined)
-      throw new ParseError(what, index + 1, raw, 'MARK rule without a readable --set-mark/--set-xmark');
     const chain = line.split(/\s+/)[1] ?? '';
-    const destination = /\s-d\s+(\S+)/.exec(line)?.[1];
-    const protocol = /\s-p\s+(\S+)/.exec(line)?.[1];
-    const dport = /--dport\s+(\d+)/.exec(line)?.[1];
+    const target = /\s-j\s+(\S+)/.exec(line)?.[1] ?? '';
+    const destination = /(!\s+)?-d\s+(\S+)/.exec(line);
+    const matches = (line.split(/\s-j\s/)[0] ?? '')
+      .replace(/^-A\s+\S+/, '')
+      .replace(/(!\s+)?-d\s+\S+/, '')
+      .trim();
+    const mark = target === 'MARK' ? parseMark(line) : undefined;
+    if (target === 'MARK' && mark === undefined)
+      throw new ParseError(what, index + 1, raw, 'MARK rule without a readable --set-mark/--set-xmark');
     rules.push({
       table,
       chain,
-      ...(destination ? { destination: stripPrefix(destination) } : {}),
-      ...(protocol ? { protocol } : {}),
-      ...(dport ? { dport: Number(dport) } : {}),
-      mark,
+      target,
+      ...(destination?.[2] ? { destination: destination[2] } : {}),
+      destinationNegated: Boolean(destination?.[1]),
+      narrower: matches.length > 0,
+      ...(mark !== undefined ? { mark } : {}),
       text: line,
     });
   });
   return rules;
+}
+
+/** Parses `iptables-save` output (all tables, or one with -t) into its MARK rules. */
+export function parseIptablesSave(text: string, what = 'iptables-save'): MarkRule[] {
+  return markRulesOf(parseIptablesRules(text, what));
+}
+
+/** The MARK rules among parsed rules, with their destination, protocol and port. */
+export function markRulesOf(rules: readonly IptablesRule[]): MarkRule[] {
+  return rules.flatMap((rule) => {
+    if (rule.mark === undefined) return [];
+    const protocol = /\s-p\s+(\S+)/.exec(rule.text)?.[1];
+    const dport = /--dport\s+(\d+)/.exec(rule.text)?.[1];
+    return [
+      {
+        table: rule.table,
+        chain: rule.chain,
+        ...(rule.destination ? { destination: stripPrefix(rule.destination) } : {}),
+        ...(protocol ? { protocol } : {}),
+        ...(dport ? { dport: Number(dport) } : {}),
+        mark: rule.mark,
+        text: rule.text,
+      },
+    ];
+  });
 }
 
 /**

@@ -18,6 +18,8 @@ export interface IpvsService {
   address?: string;
   port?: number;
   scheduler: string;
+  /** What ipvsadm prints after the scheduler: persistent 360, ops, mask ... (Swarm sets none). */
+  flags: string[];
   reals: IpvsRealServer[];
 }
 
@@ -67,14 +69,14 @@ export function parseIpvs(text: string, what = 'ipvsadm -Ln'): IpvsService[] {
       });
       return;
     }
-    const [protocol = '', target = '', scheduler = ''] = line.split(/\s+/);
+    const [protocol = '', target = '', scheduler = '', ...flags] = line.split(/\s+/);
     if (protocol === 'FWM') {
       const fwmark = hex ? Number.parseInt(target, 16) : Number(target);
       if (!Number.isInteger(fwmark)) fail('expected a firewall mark after FWM');
-      services.push({ protocol, fwmark, scheduler, reals: [] });
+      services.push({ protocol, fwmark, scheduler, flags, reals: [] });
     } else if (protocol === 'TCP' || protocol === 'UDP' || protocol === 'SCTP') {
       const hostPort = splitHostPort(target, hex) ?? fail('expected ADDRESS:PORT');
-      services.push({ protocol, ...hostPort, scheduler, reals: [] });
+      services.push({ protocol, ...hostPort, scheduler, flags, reals: [] });
     } else {
       fail('expected FWM, TCP, UDP or SCTP, or a -> real server line');
     }

@@ -1,4 +1,4 @@
-import { parseIptablesSave, type MarkRule } from './iptables.js';
+import { type IptablesRule, type MarkRule, markRulesOf, parseIptablesRules } from './iptables.js';
 import { parseIpvs, type IpvsService } from './ipvs.js';
 import { parseNetworkInspect, type NodeNetworkView, type NodeServiceView } from './network-inspect.js';
 import type { NamespaceDump, NodeDump } from './node-dump.js';
@@ -9,6 +9,8 @@ export interface KernelLbState {
   namespace: string;
   kind: NamespaceDump['kind'];
   markRules: MarkRule[];
+  /** Every iptables rule of the namespace, in order: what a packet to a VIP passes on its way. */
+  rules: IptablesRule[];
   ipvs: IpvsService[];
   sysctls: Record<string, number>;
 }
@@ -59,10 +61,12 @@ export interface NodeLbModel {
 }
 
 function kernelState(ns: NamespaceDump): KernelLbState {
+  const rules = ns.iptablesSave ? parseIptablesRules(ns.iptablesSave, `iptables-save in ${ns.name}`) : [];
   return {
     namespace: ns.name,
     kind: ns.kind,
-    markRules: ns.iptablesSave ? parseIptablesSave(ns.iptablesSave, `iptables-save in ${ns.name}`) : [],
+    markRules: markRulesOf(rules),
+    rules,
     ipvs: ns.ipvs ? parseIpvs(ns.ipvs, `IPVS table in ${ns.name}`) : [],
     sysctls: ns.sysctls,
   };

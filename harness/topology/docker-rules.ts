@@ -1,3 +1,4 @@
+import { type Cidr, contains, overlaps, parseCidr } from '../core/ipv4.js';
 import type { FieldReader } from '../core/yaml-fields.js';
 import type { Topology } from './topology.js';
 
@@ -7,43 +8,6 @@ import type { Topology } from './topology.js';
  * subnets that are no subnets or overlap, a gateway or range outside its subnet, a driver option of a known type
  * with a value of the wrong type. Each refusal names the field, as every topology error does.
  */
-
-interface Cidr {
-  base: number;
-  prefix: number;
-}
-
-const cidrPattern = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
-
-/** An IPv4 CIDR as a 32-bit base and a prefix, or a reason it is none. */
-export function parseCidr(text: string): Cidr | string {
-  const m = cidrPattern.exec(text);
-  if (!m) return 'not in CIDR form';
-  const octets = m.slice(1, 5).map(Number);
-  if (octets.some((o) => o > 255)) return 'an octet above 255';
-  const prefix = Number(m[5]);
-  if (prefix > 32) return 'a prefix above 32';
-  const base = octets.reduce((acc, o) => acc * 256 + o, 0);
-  const size = 2 ** (32 - prefix);
-  if (base % size !== 0) {
-    const network = base - (base % size);
-    return `host bits set (the subnet is ${formatIp(network)}/${prefix})`;
-  }
-  return { base, prefix };
-}
-
-function formatIp(n: number): string {
-  return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.');
-}
-
-function contains(outer: Cidr, inner: Cidr): boolean {
-  const size = 2 ** (32 - outer.prefix);
-  return inner.prefix >= outer.prefix && inner.base >= outer.base && inner.base < outer.base + size;
-}
-
-function overlaps(a: Cidr, b: Cidr): boolean {
-  return contains(a, b) || contains(b, a);
-}
 
 /** Driver options whose values have a type Docker parses; a value of another type fails the network or its tasks. */
 const typedOptions: Record<string, { pattern: RegExp; expected: string; valid?: (v: string) => boolean }> = {

@@ -118,6 +118,9 @@ describe.each(captures)('dataplane checks on $engine', (c) => {
       'lb.unknown-vip',
       'net.addresses',
       'lb.sysctls',
+      'lb.ipvs-attributes',
+      'lb.mark-path',
+      'lb.snat',
     ]) {
       expect(checks).toContain(id);
     }
@@ -182,6 +185,66 @@ describe.each(captures)('dataplane checks on $engine', (c) => {
     expect(found.find((f) => f.check === 'lb.pool-overlap')?.seen).toBe(
       `${c.web.task} in FWM ${[c.api.fwmark, c.web.fwmark].sort().join(' and ')}`,
     );
+  });
+
+  // Attributes a presence check misses: each skews or breaks traffic through that node alone.
+  const on = (node: string, edit: (section: string) => string) =>
+    failures(evaluate(clusterFixture(dir, nodes, editLb(node, edit)))).map((f) => [f.check, f.node, f.service, f.seen]);
+  const onLast = (edit: (section: string) => string) => on(last, edit);
+  const vipMark = new RegExp(`^(-A INPUT -d ${re(c.api.vip)}/32 .*\n)`, 'm');
+
+  it.each([
+    ['another scheduler', (s: string) => s.replace(apiPool, `FWM  ${c.api.fwmark} sh\n`), `scheduler sh`],
+    [
+      'persistence',
+      (s: string) => s.replace(apiPool, `FWM  ${c.api.fwmark} rr persistent 360\n`),
+      'flags persistent 360',
+    ],
+    [
+      'a weight above 1',
+      (s: string) => s.replace(new RegExp(`(-> ${re(c.api.tasks[0])}:0\\s+Masq\\s+)1`), '$15'),
+      `${c.api.tasks[0]} with weight 5`,
+    ],
+    [
+      'direct routing instead of masquerading',
+      (s: string) => s.replace(new RegExp(`(-> ${re(c.api.tasks[0])}:0\\s+)Masq`), '$1Route'),
+      `${c.api.tasks[0]} forwarded by Route`,
+    ],
+  ])('catches %s in the IPVS service (lb.ipvs-attributes)', (_, edit, seen) => {
+    // Marks are node-local: the capture's api mark is the first node's.
+    expect(on(first, edit)).toEqual([['lb.ipvs-attributes', `web-api-${first}`, 'api', seen]]);
+  });
+
+  it('catches a rule that accepts packets to the VIP before they are marked (lb.mark-path)', () => {
+    const accept = `-A INPUT -d ${c.api.vip}/32 -p tcp -j ACCEPT`;
+    expect(onLast((s) => s.replace(vipMark, `${accept}\n$1`))).toEqual([
+      ['lb.mark-path', `web-api-${last}`, 'api', `mangle INPUT ends the chain before the MARK rule: ${accept}`],
+    ]);
+  });
+
+  it('catches a DROP in filter INPUT and a later MARK that overrides every mark (lb.mark-path)', () => {
+    const drop = `-A INPUT -d ${c.subnet}.0/24 -j DROP`;
+    const remark = '-A INPUT -j MARK --set-xmark 0x999/0xffffffff';
+    const found = onLast((s) =>
+      s.replace(/^COMMIT\n/m, `${remark}\nCOMMIT\n*filter\n:INPUT ACCEPT [0:0]\n${drop}\nCOMMIT\n`),
+    );
+    expect(found.map(([check, , service]) => [check, service]).sort()).toEqual([
+      ['lb.mark-path', 'api'],
+      ['lb.mark-path', 'web'],
+    ]);
+    expect(found[0]?.[3]).toBe(`mangle INPUT marks it 2457: ${remark}; filter INPUT drops it: ${drop}`);
+  });
+
+  it('catches a missing or wrong SNAT rule (lb.snat)', () => {
+    const snat = /^-A POSTROUTING -d \S+ -m ipvs --ipvs -j SNAT --to-source (\S+)\n/m;
+    expect(onLast((s) => s.replace(snat, ''))).toEqual([
+      ['lb.snat', `web-api-${last}`, undefined, 'no SNAT rule in nat POSTROUTING'],
+    ]);
+    const wrong = onLast((s) =>
+      s.replace(snat, (line) => line.replace(/--to-source \S+/, `--to-source ${c.subnet}.250`)),
+    );
+    expect(wrong.map(([check]) => check)).toEqual(['lb.snat']);
+    expect(wrong[0]?.[3]).toMatch(/^SNAT rules: .*--to-source .*\.250$/);
   });
 
   it('catches a weight left at 0 for a running task', () => {
@@ -278,7 +341,9 @@ describe('dataplane checks on services without a running task', () => {
       ['lb.mark-rule', 'api'],
       ['lb.fwmark-known', 'web'],
       ['lb.mark-rule', 'web'],
+      ['lb.mark-path', 'web'],
       ['lb.ipvs-service', 'web'],
+      ['lb.ipvs-attributes', 'web'],
       ['lb.backends', 'web'],
       ['lb.draining', 'web'],
     ]);

@@ -47,6 +47,7 @@ describe('IPVS tables', () => {
         address: '10.255.255.1',
         port: 80,
         scheduler: 'rr',
+        flags: [],
         reals: [
           {
             address: '10.255.255.2',
