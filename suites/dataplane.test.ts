@@ -36,7 +36,16 @@ describe(`dataplane checks on web-api (node image ${suiteNodeImage})`, () => {
     const namespace = backend?.locations[0]?.namespace;
     if (!node || !api?.fwmark || !api.vip || !web?.fwmark || !namespace)
       throw new Error(`no lb state on node ${nodeIndex}`);
-    return { node, namespace, api: { ...api, fwmark: api.fwmark, vip: api.vip }, web: { ...web, fwmark: web.fwmark } };
+    const lbAddress = backend?.nodeView.containers.find((c) => c.key === 'lb-backend')?.ip;
+    const subnet = backend?.nodeView.subnet;
+    if (!lbAddress || !subnet) throw new Error(`no lb endpoint or subnet for backend on node ${nodeIndex}`);
+    return {
+      node,
+      namespace,
+      api: { ...api, fwmark: api.fwmark, vip: api.vip },
+      web: { ...web, fwmark: web.fwmark },
+      snat: { subnet, source: lbAddress },
+    };
   }
 
   const cases: [string, (t: ReturnType<typeof target>) => LbFault, string[]][] = [
@@ -60,6 +69,24 @@ describe(`dataplane checks on web-api (node image ${suiteNodeImage})`, () => {
       (t) => ({ kind: 'extra-real-server', fwmark: t.api.fwmark, ip: t.web.expected[0]?.ip ?? '' }),
       ['lb.backends', 'lb.pool-overlap'],
     ],
+    // Attributes beyond presence (each skews or breaks traffic through this node alone).
+    [
+      'a source-hashing scheduler',
+      (t) => ({ kind: 'ipvs-scheduler', fwmark: t.api.fwmark, scheduler: 'sh' }),
+      ['lb.ipvs-attributes'],
+    ],
+    [
+      'persistence on the IPVS service',
+      (t) => ({ kind: 'ipvs-persistence', fwmark: t.api.fwmark, seconds: 360 }),
+      ['lb.ipvs-attributes'],
+    ],
+    [
+      'a real server forwarded by direct routing',
+      (t) => ({ kind: 'route-real-server', fwmark: t.api.fwmark, ip: t.api.expected[0]?.ip ?? '' }),
+      ['lb.ipvs-attributes'],
+    ],
+    ['an ACCEPT before the MARK rule', (t) => ({ kind: 'accept-before-mark', vip: t.api.vip }), ['lb.mark-path']],
+    ['a deleted SNAT rule', (t) => ({ kind: 'delete-snat', ...t.snat }), ['lb.snat']],
   ];
 
   it.each(cases)(

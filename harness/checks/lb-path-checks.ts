@@ -35,7 +35,8 @@ export function checkIpvsAttributes(subject: Subject, ipvs: IpvsService): CheckR
     'lb.ipvs-attributes',
     subject,
     problems,
-    `FWM ${ipvs.fwmark} as Docker creates it: scheduler rr, no persistence or other flags, real servers Masq to port 0 with weight 1 (0 while a task shuts down)`,
+    `FWM ${ipvs.fwmark} as Docker creates it: scheduler rr, no persistence or other flags, ` +
+      'real servers Masq to port 0 with weight 1 (0 while a task shuts down)',
     `rr, no flags, ${ipvs.reals.length} real servers Masq:0 weight ${[...new Set(ipvs.reals.map((r) => r.weight))].join('/') || '-'}`,
   );
 }
@@ -107,7 +108,8 @@ export function checkMarkPath(subject: Subject, location: KernelLbState, vip: st
     'lb.mark-path',
     subject,
     problems,
-    `nothing on the way to ${vip} (${path.map(([t, c]) => `${t} ${c}`).join(', ')}) that drops it, marks it otherwise, or ends ${markChain.join(' ')} before its MARK rule`,
+    `nothing on the way to ${vip} (${path.map(([t, c]) => `${t} ${c}`).join(', ')}) that drops it, ` +
+      `marks it otherwise, or ends ${markChain.join(' ')} before its MARK rule`,
     'nothing in the way',
   );
 }

@@ -18,7 +18,16 @@ export type LbFault =
    * robin: Swarm programs `rr`, which ignores weights, so a weight alone
    * changes nothing on the wire.
    */
-  | { kind: 'skew-weight'; fwmark: number; ip: string; weight: number };
+  | { kind: 'skew-weight'; fwmark: number; ip: string; weight: number }
+  /** Another scheduler, or persistence, on a VIP's IPVS service: requests stick to one replica. */
+  | { kind: 'ipvs-scheduler'; fwmark: number; scheduler: string }
+  | { kind: 'ipvs-persistence'; fwmark: number; seconds: number }
+  /** A real server forwarded by direct routing instead of masquerading: it cannot answer. */
+  | { kind: 'route-real-server'; fwmark: number; ip: string }
+  /** A rule that lets packets to a VIP leave mangle INPUT before its MARK rule: IPVS never sees them marked. */
+  | { kind: 'accept-before-mark'; vip: string }
+  /** The lb namespace's masquerading of what IPVS sends on, deleted. */
+  | { kind: 'delete-snat'; subnet: string; source: string };
 
 function commands(fault: LbFault): { inject: string[][]; undo: string[][] } {
   const real = (ip: string) => `${ip}:0`;
@@ -68,6 +77,47 @@ function commands(fault: LbFault): { inject: string[][]; undo: string[][] } {
           ['ipvsadm', '-E', '-f', String(fault.fwmark), '-s', 'rr'],
         ],
       };
+    case 'ipvs-scheduler':
+      return {
+        inject: [['ipvsadm', '-E', '-f', String(fault.fwmark), '-s', fault.scheduler]],
+        undo: [['ipvsadm', '-E', '-f', String(fault.fwmark), '-s', 'rr']],
+      };
+    case 'ipvs-persistence':
+      // Editing a service without -p makes it non-persistent again.
+      return {
+        inject: [['ipvsadm', '-E', '-f', String(fault.fwmark), '-s', 'rr', '-p', String(fault.seconds)]],
+        undo: [['ipvsadm', '-E', '-f', String(fault.fwmark), '-s', 'rr']],
+      };
+    case 'route-real-server':
+      return {
+        inject: [['ipvsadm', '-e', '-f', String(fault.fwmark), '-r', real(fault.ip), '-g', '-w', '1']],
+        undo: [['ipvsadm', '-e', '-f', String(fault.fwmark), '-r', real(fault.ip), '-m', '-w', '1']],
+      };
+    case 'accept-before-mark': {
+      const rule = ['INPUT', '-d', `${fault.vip}/32`, '-j', 'ACCEPT'];
+      return {
+        inject: [['iptables', '-t', 'mangle', '-I', rule[0] ?? 'INPUT', '1', ...rule.slice(1)]],
+        undo: [['iptables', '-t', 'mangle', '-D', ...rule]],
+      };
+    }
+    case 'delete-snat': {
+      const rule = [
+        'POSTROUTING',
+        '-d',
+        fault.subnet,
+        '-m',
+        'ipvs',
+        '--ipvs',
+        '-j',
+        'SNAT',
+        '--to-source',
+        fault.source,
+      ];
+      return {
+        inject: [['iptables', '-t', 'nat', '-D', ...rule]],
+        undo: [['iptables', '-t', 'nat', '-A', ...rule]],
+      };
+    }
   }
 }
 
