@@ -208,6 +208,29 @@ export const checkCatalog: readonly CheckInfo[] = [
     relatedReports: [],
   },
   {
+    id: 'ingress.ipvs-attributes',
+    family: 'ingress',
+    title: "the routing mesh's IPVS service exactly as Docker creates it",
+    reads: "each node's ingress_sbox IPVS table",
+    passes:
+      "a published port's IPVS service uses round robin with no persistence or other flags, its real servers " +
+      'masqueraded to port 0 with weight 1 (0 while a task shuts down)',
+    finding: 'requests entering the port on this node stick to one replica, or reach replicas that cannot answer',
+    appliesTo: 'services publishing a port in ingress mode',
+    relatedReports: [],
+  },
+  {
+    id: 'ingress.snat',
+    family: 'ingress',
+    title: 'ingress_sbox masquerades what IPVS sends on',
+    reads: "each node's ingress_sbox nat POSTROUTING, against the ingress network's subnet and ingress-sbox address",
+    passes:
+      'nat POSTROUTING holds `-d <ingress subnet> -m ipvs --ipvs -j SNAT --to-source <ingress-sbox address>`, as Docker programs it',
+    finding: 'replicas answer requests that entered the routing mesh past IPVS: connections to published ports hang',
+    appliesTo: 'every node whose ingress_sbox balances a published port (Docker adds the rule with the first one)',
+    relatedReports: [],
+  },
+  {
     id: 'dns.service-name',
     family: 'dns',
     title: 'service name resolves right',

@@ -1,6 +1,7 @@
 import type { NodeLbModel } from '../inspect/lb-model.js';
 import { runningTaskIps, type SwarmState } from '../inspect/swarm-state.js';
 import type { CheckResult } from './check-result.js';
+import { checkIpvsAttributes, checkSnat } from './lb-path-checks.js';
 
 /** Routing-mesh checks on one node, for every service that publishes a port in ingress mode. */
 export function runIngressChecks(model: NodeLbModel, swarm: SwarmState): CheckResult[] {
@@ -37,6 +38,7 @@ export function runIngressChecks(model: NodeLbModel, swarm: SwarmState): CheckRe
       });
       if (!rule || !sbox || !wanted) continue;
       const ipvs = sbox.ipvs.find((s) => s.protocol === 'FWM' && s.fwmark === rule.mark);
+      if (ipvs) results.push(checkIpvsAttributes('ingress.ipvs-attributes', subject, ipvs));
       const active = new Set((ipvs?.reals ?? []).filter((r) => r.weight > 0).map((r) => r.address));
       const missing = [...expected].filter((ip) => !active.has(ip)).sort();
       const stale = [...active].filter((ip) => !expected.has(ip)).sort();
@@ -51,5 +53,18 @@ export function runIngressChecks(model: NodeLbModel, swarm: SwarmState): CheckRe
       });
     }
   }
+  // Docker adds the masquerading rule with the first published port (captures of 20.10.24 without one have none).
+  const balancing = model.ingress?.markRules.some((r) => r.table === 'mangle' && r.chain === 'PREROUTING');
+  const snat =
+    model.ingress && ingressNetwork && balancing
+      ? checkSnat(
+          'ingress.snat',
+          { node: model.node, namespace: 'ingress_sbox', network: ingressNetwork.network },
+          model.ingress,
+          ingressNetwork,
+          'ingress-sbox',
+        )
+      : undefined;
+  if (snat) results.push(snat);
   return results;
 }

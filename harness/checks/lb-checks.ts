@@ -92,7 +92,7 @@ function checkServiceAt(
     ),
   );
   if (!ipvs) return results;
-  results.push(checkIpvsAttributes(subject, ipvs));
+  results.push(checkIpvsAttributes('lb.ipvs-attributes', subject, ipvs));
   const active = new Set(ipvs.reals.filter((r) => r.weight > 0).map((r) => r.address));
   const expected = new Set(view.expected.map((b) => b.ip));
   const missing = [...expected].filter((ip) => !active.has(ip));
@@ -159,7 +159,10 @@ function checkLocation(model: NodeLbModel, network: NetworkLbView, location: Ker
       ),
     );
   }
-  const snat = location.kind === 'lb' && !network.ingress ? checkSnat(subject, location, network) : undefined;
+  const snat =
+    location.kind === 'lb' && !network.ingress
+      ? checkSnat('lb.snat', subject, location, network, `lb-${network.network}`)
+      : undefined;
   if (snat) results.push(snat);
   if (location.kind === 'lb' && Object.keys(location.sysctls).length > 0)
     results.push(checkSysctls(model, subject, location));

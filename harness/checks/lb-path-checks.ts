@@ -21,7 +21,8 @@ function result(check: string, subject: Subject, problems: string[], expected: s
 /** Weights a Swarm real server has: 1, or 0 for a task on its way out (lb.draining judges which). */
 const swarmWeights = new Set([0, 1]);
 
-export function checkIpvsAttributes(subject: Subject, ipvs: IpvsService): CheckResult {
+/** `check` is lb.ipvs-attributes for a VIP's service, ingress.ipvs-attributes for a published port's. */
+export function checkIpvsAttributes(check: string, subject: Subject, ipvs: IpvsService): CheckResult {
   const problems = [
     ...(ipvs.scheduler === 'rr' ? [] : [`scheduler ${ipvs.scheduler}`]),
     ...(ipvs.flags.length ? [`flags ${ipvs.flags.join(' ')}`] : []),
@@ -32,7 +33,7 @@ export function checkIpvsAttributes(subject: Subject, ipvs: IpvsService): CheckR
     ]),
   ];
   return result(
-    'lb.ipvs-attributes',
+    check,
     subject,
     problems,
     `FWM ${ipvs.fwmark} as Docker creates it: scheduler rr, no persistence or other flags, ` +
@@ -114,26 +115,37 @@ export function checkMarkPath(subject: Subject, location: KernelLbState, vip: st
   );
 }
 
-/** The lb namespace masquerades what IPVS sends to the network's tasks, as the network's lb endpoint. */
-export function checkSnat(subject: Subject, location: KernelLbState, network: NetworkLbView): CheckResult | undefined {
+/**
+ * A load-balancing namespace masquerades what IPVS sends to the network's tasks as its own endpoint on the network:
+ * `check` is lb.snat for an lb namespace (its lb-<network> endpoint), ingress.snat for ingress_sbox (ingress-sbox).
+ */
+export function checkSnat(
+  check: string,
+  subject: Subject,
+  location: KernelLbState,
+  network: Pick<NetworkLbView, 'nodeView'>,
+  endpointKey: string,
+): CheckResult | undefined {
   const { subnet } = network.nodeView;
-  const lbAddress = network.nodeView.containers.find((c) => c.key === `lb-${network.network}`)?.ip;
-  if (!subnet || !lbAddress) return undefined;
+  const source = network.nodeView.containers.find((c) => c.key === endpointKey)?.ip;
+  if (!subnet || !source) return undefined;
   const snat = location.rules.filter((r) => r.table === 'nat' && r.chain === 'POSTROUTING' && r.target === 'SNAT');
   const right = snat.filter(
     (r) =>
       r.destination === subnet &&
       !r.destinationNegated &&
       /-m ipvs --ipvs\b/.test(r.text) &&
-      new RegExp(`--to-source ${lbAddress.replace(/\./g, '\\.')}(\\s|$)`).test(r.text),
+      new RegExp(`--to-source ${source.replace(/\./g, '\\.')}(\\s|$)`).test(r.text),
   );
-  return result(
-    'lb.snat',
-    subject,
+  const problems =
     right.length === 1
       ? []
-      : [snat.length ? `SNAT rules: ${snat.map((r) => r.text).join('; ')}` : 'no SNAT rule in nat POSTROUTING'],
-    `nat POSTROUTING -d ${subnet} -m ipvs --ipvs -j SNAT --to-source ${lbAddress} (the lb endpoint's address)`,
+      : [snat.length ? `SNAT rules: ${snat.map((r) => r.text).join('; ')}` : 'no SNAT rule in nat POSTROUTING'];
+  return result(
+    check,
+    subject,
+    problems,
+    `nat POSTROUTING -d ${subnet} -m ipvs --ipvs -j SNAT --to-source ${source} (the ${endpointKey} endpoint's address)`,
     right[0]?.text ?? '',
   );
 }

@@ -32,10 +32,28 @@ describe('routing-mesh checks on a captured ingress deployment (Docker 26.1.5)',
     expect(results.map((r) => [r.check, r.status])).toEqual(
       nodes.flatMap(() => [
         ['ingress.port-mark', 'pass'],
+        ['ingress.ipvs-attributes', 'pass'],
         ['ingress.backends', 'pass'],
+        ['ingress.snat', 'pass'],
       ]),
     );
-    expect(results[1]?.expected).toBe('FWM 260 with real servers 10.0.0.10, 10.0.0.11, 10.0.0.9');
+    expect(results[2]?.expected).toBe('FWM 260 with real servers 10.0.0.10, 10.0.0.11, 10.0.0.9');
+  });
+
+  it('catch persistence on the ingress pool, and a deleted masquerading rule', () => {
+    const fixture = clusterFixture(
+      'docker-26.1.5-ingress',
+      nodes,
+      editSbox('w1', (s) =>
+        s
+          .replace(/^FWM {2}(\d+) rr$/m, 'FWM  $1 rr persistent 360')
+          .replace(/^-A POSTROUTING -d 10\.0\.0\.0\/24 -m ipvs --ipvs -j SNAT .*\n/m, ''),
+      ),
+    );
+    expect(failed(ingressResults(fixture))).toEqual([
+      ['ingress.ipvs-attributes', 'web-api-w1', 'flags persistent 360'],
+      ['ingress.snat', 'web-api-w1', 'no SNAT rule in nat POSTROUTING'],
+    ]);
   });
 
   it('catch a real server removed from the ingress pool', () => {
