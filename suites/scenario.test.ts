@@ -127,7 +127,7 @@ describe(`scenarios on web-api (node image ${suiteNodeImage})`, () => {
   }, 300_000);
 
   // Last: moby#36988 leaves api's VIP state broken on some nodes, which only removing the topology clears.
-  it('known bugs: moby#26060 (a drain) does not reproduce here, moby#36988 (dnsrr -> vip) does, and its finding names it', async () => {
+  it('known bugs: moby#35082 (the IPVS sysctls) does not reproduce here, moby#36988 (dnsrr -> vip) does, and its finding names it', async () => {
     const bugs = await loadKnownBugs();
     const dockerVersion = (await describeCluster(state.cluster)).nodes[0]?.dockerVersion ?? 'unknown';
     const reproduce = async (id: string) => {
@@ -138,9 +138,9 @@ describe(`scenarios on web-api (node image ${suiteNodeImage})`, () => {
       log.info(formatVerdict(verdict));
       return { steps, verdict };
     };
-    const drain = await reproduce('moby#26060');
-    expect([drain.verdict.outcome, drain.verdict.asExpected]).toEqual(['not-reproduced', true]);
-    expect(drain.steps[0]?.disruption?.requests).toBeGreaterThan(0);
+    const sysctls = await reproduce('moby#35082');
+    expect([sysctls.verdict.outcome, sysctls.verdict.asExpected]).toEqual(['not-reproduced', true]);
+    expect(sysctls.steps[0]?.disruption?.requests).toBeGreaterThan(0);
     const switched = await reproduce('moby#36988');
     expect([switched.verdict.outcome, switched.verdict.asExpected]).toEqual(['reproduced', true]);
     expect(switched.verdict.evidence[0]).toMatch(/^step 2 /);
