@@ -2,6 +2,7 @@ import { allOrCancel } from '../core/cancel.js';
 import { setEngineSpeed } from '../core/deadlines.js';
 import { ConfigError, SwarmlabError } from '../core/errors.js';
 import { installHostTools, type HostTool } from '../core/host-tools.js';
+import { cleanupOnInterrupt, sharedCleanup } from '../core/interrupt.js';
 import type { Logger } from '../core/log.js';
 import { rootfsHostTools } from '../images/debian-rootfs.js';
 import { debianSuite, isDebianSuite } from '../images/debian-suites.js';
@@ -112,6 +113,30 @@ async function provideEngine(request: EngineRequest, log: Logger): Promise<Runni
   log.info(`engine auto: ${choice.why}`);
   if (choice.kind === 'local' && localEngine) return localEngine;
   return running ?? vm.start();
+}
+
+/**
+ * An engine for several runs (matrix, repro): started (or found running) once, and stopped at the end, also on
+ * Ctrl-C, when this command booted it and `keep` is not asked. The runs inside register their own clean-up later,
+ * so theirs (their clusters) runs first on Ctrl-C.
+ */
+export async function withEngine<T>(
+  request: EngineRequest,
+  keep: boolean,
+  log: Logger,
+  work: (engine: RunningEngine) => Promise<T>,
+): Promise<T> {
+  const engine = await startEngine(request, log);
+  const stop = sharedCleanup(async () => {
+    if (engine.bootedHere && !keep) await engine.stop();
+  });
+  const unregister = cleanupOnInterrupt(stop);
+  try {
+    return await work(engine);
+  } finally {
+    await stop();
+    unregister();
+  }
 }
 
 export interface AutoEngineInputs {

@@ -36,3 +36,8 @@ export async function resolveNodeImage(
     );
   }
 }
+
+/** A node image as a folder name (per-version artifacts): docker:28-dind -> docker_28-dind. */
+export function nodeImageSlug(nodeImage: string): string {
+  return nodeImage.replace(/[^a-zA-Z0-9.-]/g, '_');
+}

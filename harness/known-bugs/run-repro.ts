@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../core/log.js';
-import { type EngineRequest, startEngine } from '../engine/select-engine.js';
+import { type EngineRequest, withEngine } from '../engine/select-engine.js';
+import { nodeImageSlug } from '../images/node-image-ref.js';
 import { debianSuites } from '../images/debian-suites.js';
 import { writeJunit } from '../report/junit.js';
 import type { Outcome } from '../report/outcome.js';
@@ -56,11 +57,10 @@ export async function runReproductions(
   options: ReproOptions,
   log: Logger,
 ): Promise<{ nodeImage: string; verdicts: ReproVerdict[] }[]> {
-  const engine = await startEngine({ ...options.engine, nodeImages: options.nodeImages }, log);
   const results: { nodeImage: string; verdicts: ReproVerdict[] }[] = [];
-  try {
+  await withEngine({ ...options.engine, nodeImages: options.nodeImages }, options.keep, log, async () => {
     for (const nodeImage of options.nodeImages) {
-      const slug = nodeImage.replace(/[^a-zA-Z0-9.-]/g, '_');
+      const slug = nodeImageSlug(nodeImage);
       const artifactsDir = join(options.artifactsDir, slug);
       log.info(`repro: ${bugs.map((b) => b.id).join(', ')} on ${nodeImage}`);
       const summaries: ScenarioSummary[] = await runScenarios(
@@ -92,9 +92,7 @@ export async function runReproductions(
       await writeFile(join(artifactsDir, 'verdicts.json'), `${JSON.stringify(verdicts, null, 2)}\n`);
       results.push({ nodeImage, verdicts });
     }
-  } finally {
-    if (engine.bootedHere && !options.keep) await engine.stop();
-  }
+  });
   await writeJunit(
     results.flatMap((r) => r.verdicts.map((v) => verdictOutcome(v, r.nodeImage))),
     options.junitFile ?? join(options.artifactsDir, 'junit.xml'),

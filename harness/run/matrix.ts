@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Logger } from '../core/log.js';
-import { startEngine } from '../engine/select-engine.js';
+import { withEngine } from '../engine/select-engine.js';
+import { nodeImageSlug } from '../images/node-image-ref.js';
 import { writeJunit } from '../report/junit.js';
 import type { Outcome } from '../report/outcome.js';
 import { runScenarios, scenarioOutcomes } from '../scenario/run-scenario.js';
@@ -60,11 +61,10 @@ export async function runMatrix(options: MatrixOptions, log: Logger): Promise<Ma
   // Scenarios are validated before anything starts.
   const scenarios = options.scenarioFiles ? await loadScenarios(options.scenarioFiles) : undefined;
   // Booted once with every node image baked in; each run then finds it running and leaves it so.
-  const engine = await startEngine({ ...options.engine, nodeImages: options.nodeImages }, log);
   const runs: { nodeImage: string; outcomes: Outcome[] }[] = [];
-  try {
+  await withEngine({ ...options.engine, nodeImages: options.nodeImages }, options.keep, log, async () => {
     for (const nodeImage of options.nodeImages) {
-      const slug = nodeImage.replace(/[^a-zA-Z0-9.-]/g, '_');
+      const slug = nodeImageSlug(nodeImage);
       log.info(`matrix: ${nodeImage}`);
       const artifactsDir = join(options.artifactsDir, slug);
       const junitFile = join(artifactsDir, 'junit.xml');
@@ -79,9 +79,7 @@ export async function runMatrix(options: MatrixOptions, log: Logger): Promise<Ma
         : (await runPipeline({ ...options, nodeImage, artifactsDir, junitFile }, log)).outcomes;
       runs.push({ nodeImage, outcomes });
     }
-  } finally {
-    if (engine.bootedHere && !options.keep) await engine.stop();
-  }
+  });
   const all = runs.flatMap((r) => r.outcomes.map((o) => ({ ...o, stage: `${r.nodeImage}.${o.stage}` })));
   await writeJunit(all, options.junitFile ?? join(options.artifactsDir, 'junit.xml'));
   const table = matrixTable(runs);
