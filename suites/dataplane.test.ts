@@ -69,20 +69,11 @@ describe(`dataplane checks on web-api (node image ${suiteNodeImage})`, () => {
       (t) => ({ kind: 'extra-real-server', fwmark: t.api.fwmark, ip: t.web.expected[0]?.ip ?? '' }),
       ['lb.backends', 'lb.pool-overlap'],
     ],
-    // Attributes beyond presence (each skews or breaks traffic through this node alone).
+    // Attributes beyond presence (each skews or breaks traffic through this node alone); persistence and direct
+    // routing, also lb.ipvs-attributes, are proven on captures (test/checks) to keep this suite short.
     [
       'a source-hashing scheduler',
       (t) => ({ kind: 'ipvs-scheduler', fwmark: t.api.fwmark, scheduler: 'sh' }),
-      ['lb.ipvs-attributes'],
-    ],
-    [
-      'persistence on the IPVS service',
-      (t) => ({ kind: 'ipvs-persistence', fwmark: t.api.fwmark, seconds: 360 }),
-      ['lb.ipvs-attributes'],
-    ],
-    [
-      'a real server forwarded by direct routing',
-      (t) => ({ kind: 'route-real-server', fwmark: t.api.fwmark, ip: t.api.expected[0]?.ip ?? '' }),
       ['lb.ipvs-attributes'],
     ],
     ['an ACCEPT before the MARK rule', (t) => ({ kind: 'accept-before-mark', vip: t.api.vip }), ['lb.mark-path']],

@@ -76,7 +76,8 @@ describe('a topology Docker rejects half-way', () => {
     'leaves no network, service or config of that topology behind',
     async () => {
       if (!cluster) throw new Error('no cluster');
-      // Two networks and a service are created before Docker refuses the second service: its port is taken.
+      // Two networks and a service are created before Docker refuses the second service: its port is taken, by a
+      // service outside the topology (validation refuses a port the topology itself publishes twice).
       const dir = await mkdtemp(join(tmpdir(), 'swarmlab-reject-'));
       const file = join(dir, 'rejected.yaml');
       await writeFile(
@@ -90,7 +91,7 @@ describe('a topology Docker rejects half-way', () => {
           'services:',
           '  - name: first',
           '    networks: [rejected-a]',
-          '    ports: [{ target: 80, published: 8088 }]',
+          '    ports: [{ target: 80, published: 8087 }]',
           '  - name: second',
           '    networks: [rejected-b]',
           '    ports: [{ target: 80, published: 8088 }]',
@@ -99,18 +100,25 @@ describe('a topology Docker rejects half-way', () => {
       );
       const topology = await loadTopology(file);
       const probe = await probeImage(log);
-      await expect(
-        deployTopology(await docker(), cluster, topology, { probeRef: probe.ref, onNodes: [probe.ref] }, log),
-      ).rejects.toThrow(/8088|port/i);
-      const filter = `label=${topologyLabel}=e2e-rejected`;
-      const listed = await runIn(cluster.node('m1'), [
-        'sh',
-        '-c',
-        'docker service ls -q --filter "$1"; docker network ls -q --filter "$1"; docker config ls -q --filter "$1"',
-        'sh',
-        filter,
-      ]);
-      expect(listed.trim()).toBe('');
+      const m1 = cluster.node('m1');
+      const squatter = ['service', 'create', '--detach', '--name', 'e2e-squatter', '--publish', '8088:80', probe.ref];
+      await runIn(m1, ['docker', ...squatter]);
+      try {
+        await expect(
+          deployTopology(await docker(), cluster, topology, { probeRef: probe.ref, onNodes: [probe.ref] }, log),
+        ).rejects.toThrow(/8088|port/i);
+        const filter = `label=${topologyLabel}=e2e-rejected`;
+        const listed = await runIn(m1, [
+          'sh',
+          '-c',
+          'docker service ls -q --filter "$1"; docker network ls -q --filter "$1"; docker config ls -q --filter "$1"',
+          'sh',
+          filter,
+        ]);
+        expect(listed.trim()).toBe('');
+      } finally {
+        await runIn(m1, ['docker', 'service', 'rm', 'e2e-squatter']);
+      }
     },
     5 * 60_000,
   );

@@ -19,11 +19,8 @@ export type LbFault =
    * changes nothing on the wire.
    */
   | { kind: 'skew-weight'; fwmark: number; ip: string; weight: number }
-  /** Another scheduler, or persistence, on a VIP's IPVS service: requests stick to one replica. */
+  /** Another scheduler on a VIP's IPVS service (sh: requests stick to one replica per client). */
   | { kind: 'ipvs-scheduler'; fwmark: number; scheduler: string }
-  | { kind: 'ipvs-persistence'; fwmark: number; seconds: number }
-  /** A real server forwarded by direct routing instead of masquerading: it cannot answer. */
-  | { kind: 'route-real-server'; fwmark: number; ip: string }
   /** A rule that lets packets to a VIP leave mangle INPUT before its MARK rule: IPVS never sees them marked. */
   | { kind: 'accept-before-mark'; vip: string }
   /** The lb namespace's masquerading of what IPVS sends on, deleted. */
@@ -81,17 +78,6 @@ function commands(fault: LbFault): { inject: string[][]; undo: string[][] } {
       return {
         inject: [['ipvsadm', '-E', '-f', String(fault.fwmark), '-s', fault.scheduler]],
         undo: [['ipvsadm', '-E', '-f', String(fault.fwmark), '-s', 'rr']],
-      };
-    case 'ipvs-persistence':
-      // Editing a service without -p makes it non-persistent again.
-      return {
-        inject: [['ipvsadm', '-E', '-f', String(fault.fwmark), '-s', 'rr', '-p', String(fault.seconds)]],
-        undo: [['ipvsadm', '-E', '-f', String(fault.fwmark), '-s', 'rr']],
-      };
-    case 'route-real-server':
-      return {
-        inject: [['ipvsadm', '-e', '-f', String(fault.fwmark), '-r', real(fault.ip), '-g', '-w', '1']],
-        undo: [['ipvsadm', '-e', '-f', String(fault.fwmark), '-r', real(fault.ip), '-m', '-w', '1']],
       };
     case 'accept-before-mark': {
       const rule = ['INPUT', '-d', `${fault.vip}/32`, '-j', 'ACCEPT'];
