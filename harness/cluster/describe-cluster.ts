@@ -41,8 +41,9 @@ export async function describeCluster(cluster: Cluster): Promise<ClusterDescript
   }
   const nodes = await Promise.all(
     cluster.nodes.map(async (node): Promise<NodeDescription> => {
+      // Docker 20.10.24 workers took over 15 s to answer this just after joining (CI, trixie VM under emulation).
       const version = await dockerIn(node, ['version', '--format', '{{.Server.Version}}'], {
-        timeoutMs: deadline('nodeCliQuick'),
+        timeoutMs: deadline('nodeExec'),
       }).catch(() => 'not answering');
       return {
         hostname: node.hostname,
