@@ -16,3 +16,6 @@ export interface CheckResult {
   expected: string;
   seen: string;
 }
+
+/** Where a result was seen: node, and as far as it applies, namespace, network and service. */
+export type CheckSubject = Pick<CheckResult, 'node' | 'namespace' | 'network' | 'service'>;

@@ -1,11 +1,9 @@
 import { atLeast } from '../core/docker-version.js';
 import type { KernelLbState, NetworkLbView, NodeLbModel, ServiceLbView } from '../inspect/lb-model.js';
-import type { CheckResult } from './check-result.js';
+import type { CheckResult, CheckSubject } from './check-result.js';
 import { checkIpvsAttributes, checkMarkPath, checkSnat } from './lb-path-checks.js';
 
-type Subject = Pick<CheckResult, 'node' | 'namespace' | 'network' | 'service'>;
-
-function result(check: string, subject: Subject, ok: boolean, expected: string, seen: string): CheckResult {
+function result(check: string, subject: CheckSubject, ok: boolean, expected: string, seen: string): CheckResult {
   return { check, status: ok ? 'pass' : 'fail', ...subject, expected, seen };
 }
 
@@ -25,7 +23,7 @@ function checkServiceAt(
   location: KernelLbState,
   view: ServiceLbView,
 ): CheckResult[] {
-  const subject: Subject = {
+  const subject: CheckSubject = {
     node: model.node,
     namespace: location.namespace,
     network: network.network,
@@ -124,7 +122,7 @@ function checkServiceAt(
 }
 
 function checkLocation(model: NodeLbModel, network: NetworkLbView, location: KernelLbState): CheckResult[] {
-  const subject: Subject = { node: model.node, namespace: location.namespace, network: network.network };
+  const subject: CheckSubject = { node: model.node, namespace: location.namespace, network: network.network };
   const results = network.services.flatMap((view) => checkServiceAt(model, network, location, view));
   // An IP in two pools means one service's traffic can reach another's task.
   const owners = new Map<string, number[]>();
@@ -180,7 +178,7 @@ const tunedSysctls: Record<string, number> = {
  * 20.10 backport of moby#43146/#43670); older engines leave the kernel's
  * defaults, so there is nothing the engine promised to check.
  */
-function checkSysctls(model: NodeLbModel, subject: Subject, location: KernelLbState): CheckResult {
+function checkSysctls(model: NodeLbModel, subject: CheckSubject, location: KernelLbState): CheckResult {
   const seen = Object.keys(tunedSysctls)
     .map((k) => `${k}=${location.sysctls[k] ?? '?'}`)
     .join(' ');
@@ -201,7 +199,7 @@ function checkSysctls(model: NodeLbModel, subject: Subject, location: KernelLbSt
 }
 
 function checkAddresses(model: NodeLbModel, network: NetworkLbView): CheckResult {
-  const subject: Subject = { node: model.node, network: network.network };
+  const subject: CheckSubject = { node: model.node, network: network.network };
   const uses = new Map<string, string[]>();
   for (const view of network.services) {
     if (view.vip) uses.set(view.vip, [...(uses.get(view.vip) ?? []), `VIP of ${view.service}`]);
@@ -228,7 +226,7 @@ export function runLbChecks(model: NodeLbModel): CheckResult[] {
     // swarm network, also those none of its containers is attached to.
     const needsState =
       network.nodeView.containers.length > 0 && network.services.some((s) => s.endpointMode === 'vip' && s.vip);
-    const subject: Subject = { node: model.node, network: network.network };
+    const subject: CheckSubject = { node: model.node, network: network.network };
     if (needsState) {
       results.push(
         result(

@@ -2,7 +2,7 @@ import { containsAddress, parseCidr } from '../core/ipv4.js';
 import type { IptablesRule } from '../inspect/iptables.js';
 import type { IpvsService } from '../inspect/ipvs.js';
 import type { KernelLbState, NetworkLbView } from '../inspect/lb-model.js';
-import type { CheckResult } from './check-result.js';
+import type { CheckResult, CheckSubject } from './check-result.js';
 
 /**
  * Checks of the load-balancing chain beyond its parts being there: that the IPVS service and its real servers are
@@ -12,9 +12,7 @@ import type { CheckResult } from './check-result.js';
  * on (without it the backends' replies bypass IPVS and connections hang).
  */
 
-type Subject = Pick<CheckResult, 'node' | 'namespace' | 'network' | 'service'>;
-
-function result(check: string, subject: Subject, problems: string[], expected: string, fine: string): CheckResult {
+function result(check: string, subject: CheckSubject, problems: string[], expected: string, fine: string): CheckResult {
   return { check, status: problems.length ? 'fail' : 'pass', ...subject, expected, seen: problems.join('; ') || fine };
 }
 
@@ -22,7 +20,7 @@ function result(check: string, subject: Subject, problems: string[], expected: s
 const swarmWeights = new Set([0, 1]);
 
 /** `check` is lb.ipvs-attributes for a VIP's service, ingress.ipvs-attributes for a published port's. */
-export function checkIpvsAttributes(check: string, subject: Subject, ipvs: IpvsService): CheckResult {
+export function checkIpvsAttributes(check: string, subject: CheckSubject, ipvs: IpvsService): CheckResult {
   const problems = [
     ...(ipvs.scheduler === 'rr' ? [] : [`scheduler ${ipvs.scheduler}`]),
     ...(ipvs.flags.length ? [`flags ${ipvs.flags.join(' ')}`] : []),
@@ -82,7 +80,7 @@ function mayMatch(rule: IptablesRule, ip: string): boolean {
  * What would keep a packet to the VIP from reaching IPVS with its mark: a rule on its path that drops it, marks
  * it with something else, or (in the marking chain, before the MARK rule) ends the chain or jumps away.
  */
-export function checkMarkPath(subject: Subject, location: KernelLbState, vip: string, mark: number): CheckResult {
+export function checkMarkPath(subject: CheckSubject, location: KernelLbState, vip: string, mark: number): CheckResult {
   const { path, markChain } = vipPath(location.kind);
   const userChains = new Set(location.rules.map((r) => r.chain).filter((c) => !builtinChains.has(c)));
   const problems: string[] = [];
@@ -121,7 +119,7 @@ export function checkMarkPath(subject: Subject, location: KernelLbState, vip: st
  */
 export function checkSnat(
   check: string,
-  subject: Subject,
+  subject: CheckSubject,
   location: KernelLbState,
   network: Pick<NetworkLbView, 'nodeView'>,
   endpointKey: string,

@@ -40,8 +40,6 @@ export interface IptablesRule {
   /** The -d match as written (10.0.2.5/32), when there is one, and whether it is negated (! -d). */
   destination?: string;
   destinationNegated: boolean;
-  /** Whether the rule matches on more than its destination (protocol, ports, interfaces, modules). */
-  narrower: boolean;
   /** For MARK rules, the mark it sets. */
   mark?: number;
   /** The -A line as printed. */
@@ -65,10 +63,6 @@ export function parseIptablesRules(text: string, what = 'iptables-save'): Iptabl
     const chain = line.split(/\s+/)[1] ?? '';
     const target = /\s-j\s+(\S+)/.exec(line)?.[1] ?? '';
     const destination = /(!\s+)?-d\s+(\S+)/.exec(line);
-    const matches = (line.split(/\s-j\s/)[0] ?? '')
-      .replace(/^-A\s+\S+/, '')
-      .replace(/(!\s+)?-d\s+\S+/, '')
-      .trim();
     const mark = target === 'MARK' ? parseMark(line) : undefined;
     if (target === 'MARK' && mark === undefined)
       throw new ParseError(what, index + 1, raw, 'MARK rule without a readable --set-mark/--set-xmark');
@@ -78,7 +72,6 @@ export function parseIptablesRules(text: string, what = 'iptables-save'): Iptabl
       target,
       ...(destination?.[2] ? { destination: destination[2] } : {}),
       destinationNegated: Boolean(destination?.[1]),
-      narrower: matches.length > 0,
       ...(mark !== undefined ? { mark } : {}),
       text: line,
     });

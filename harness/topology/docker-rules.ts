@@ -1,4 +1,4 @@
-import { type Cidr, contains, overlaps, parseCidr } from '../core/ipv4.js';
+import { type Cidr, contains, containsAddress, overlaps, parseCidr } from '../core/ipv4.js';
 import type { FieldReader } from '../core/yaml-fields.js';
 import type { Topology } from './topology.js';
 
@@ -46,8 +46,7 @@ export function checkDockerRules(r: FieldReader, topology: Topology): void {
     }
     if (network.gateway) {
       if (!subnet) r.fail([...p, 'gateway'], 'a gateway only with a subnet (add subnet)', network.gateway);
-      const gateway = parseCidr(`${network.gateway}/32`);
-      if (typeof gateway === 'string' || !contains(subnet, gateway))
+      if (!containsAddress(subnet, network.gateway))
         r.fail([...p, 'gateway'], `an address inside the subnet ${network.subnet}`, network.gateway);
     }
     if (network.ipRange) {
