@@ -120,7 +120,7 @@ export async function parseKnownBug(text: string, file: string): Promise<KnownBu
   };
 }
 
-export async function loadKnownBug(file: string): Promise<KnownBug> {
+async function loadKnownBug(file: string): Promise<KnownBug> {
   return parseKnownBug(await readConfigFile(file, 'a readable catalogue entry'), file);
 }
 

@@ -22,7 +22,7 @@ export interface ReproVerdict {
 }
 
 /** What the entry expects on a version: reproduced inside the affected range, unless its recipe reproduces nowhere. */
-export function expectedOutcome(
+function expectedOutcome(
   bug: KnownBug,
   dockerVersion: string,
 ): { expected: ReproOutcome | undefined; because: string } {
@@ -38,7 +38,7 @@ export function expectedOutcome(
 }
 
 /** The findings of a step that are the bug's. */
-export function matchingFindings(bug: KnownBug, step: StepResult): CheckResult[] {
+function matchingFindings(bug: KnownBug, step: StepResult): CheckResult[] {
   return step.findings.filter((f) => bug.reproduce.checks.includes(f.check));
 }
 
