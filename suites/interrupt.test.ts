@@ -112,7 +112,7 @@ describe('Ctrl-C leaves nothing behind', () => {
       const text = (await readFile('topologies/web-api.yaml', 'utf8')).replace(/^ {2}workers: \d+$/m, '  workers: 1');
       await writeFile(topology, text);
       // The cluster the scenario command brings up for a topology of this shape.
-      const { name } = sharedClusterSpec('scn', await loadTopology(topology), suiteNodeImage);
+      const { name } = sharedClusterSpec('scn', (await loadTopology(topology)).cluster, suiteNodeImage);
       const scenario = join(dir, 'partition.yaml');
       await writeFile(
         scenario,

@@ -2,6 +2,8 @@ import { createLogger, type Logger } from '../harness/core/log.js';
 import type { RunningEngine } from '../harness/engine/engine.js';
 import { startEngine } from '../harness/engine/select-engine.js';
 import { defaultNodeSuite, defaultVmSuite } from '../harness/images/debian-suites.js';
+import { clusterSnapshotRequest } from '../harness/snapshot/ready-cluster.js';
+import { sharedClusterSpec } from '../harness/topology/reusable-cluster.js';
 
 /**
  * The suites share one embedded VM engine: the first suite boots it (or finds
@@ -16,11 +18,24 @@ export function suiteLogger(suite: string): Logger {
   return createLogger(`e2e/${suite}`);
 }
 
-export function sharedEngine(log: Logger): Promise<RunningEngine> {
+/** The cluster most suites deploy on (every topology of 1 manager and 2 workers): see suite-lab.ts. */
+export const sharedSuiteCluster = sharedClusterSpec('e2e', { managers: 1, workers: 2 }, suiteNodeImage);
+
+/**
+ * The engine, restored from the snapshot of the shared cluster when one is saved (it is saved the first time the
+ * cluster is built in a VM booted for it), so the first suite finds the cluster Ready in seconds.
+ */
+export async function sharedEngine(log: Logger): Promise<RunningEngine> {
   // SWARMLAB_NODE_IMAGE runs the suites on another node image (e.g. sid for Docker 28.5.2); it is baked into the VM disk,
   // with bookworm (20.10.24), which the cluster suite's mixed-version cluster uses for its workers.
   return startEngine(
-    { choice: 'vm', name: sharedEngineName, suite: defaultVmSuite, nodeImages: [suiteNodeImage, 'bookworm'] },
+    {
+      choice: 'vm',
+      name: sharedEngineName,
+      suite: defaultVmSuite,
+      nodeImages: [suiteNodeImage, 'bookworm'],
+      snapshot: await clusterSnapshotRequest(sharedSuiteCluster),
+    },
     log,
   );
 }

@@ -24,7 +24,7 @@ export function labPerSuite(file: string, log: Logger, edit: (t: Topology) => To
   beforeAll(async () => {
     const engine = await sharedEngine(log);
     const topology = edit(await loadTopology(file));
-    const cluster = await cleanCluster(engine, sharedClusterSpec('e2e', topology, suiteNodeImage), log);
+    const cluster = await cleanCluster(engine, sharedClusterSpec('e2e', topology.cluster, suiteNodeImage), log);
     lab = await deployLab(engine, topology, { existingCluster: cluster.name }, log);
   }, deployTimeoutMs);
   afterAll(async () => {

@@ -110,7 +110,7 @@ async function formSwarm(cluster: Cluster, log: Logger): Promise<void> {
   });
 }
 
-async function waitUntilReady(cluster: Cluster, timeoutMs: number, log: Logger): Promise<void> {
+export async function waitUntilReady(cluster: Cluster, timeoutMs: number, log: Logger): Promise<void> {
   const expected = cluster.nodes.map((n) => n.hostname).sort();
   await log.step(`wait for ${expected.length} nodes Ready`, () =>
     waitFor(

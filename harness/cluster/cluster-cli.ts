@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { ConfigError } from '../core/errors.js';
 import { defaultNodeSuite } from '../images/debian-suites.js';
 import type { Logger } from '../core/log.js';
-import { engineNameOption, engineOption, suiteOption } from '../engine/engine-cli.js';
+import { engineNameOption, engineOption, freshOption, suiteOption } from '../engine/engine-cli.js';
 import { attachEngine, parseEngineChoice, startEngine } from '../engine/select-engine.js';
 import { Cluster } from './cluster.js';
 import { collectLogs } from '../inspect/collect-logs.js';
@@ -40,26 +40,31 @@ export function registerClusterCommands(program: Command, log: Logger): void {
     .addOption(engineOption())
     .addOption(engineNameOption())
     .addOption(suiteOption())
-    .action(async (opts: EngineOpts & ClusterSpec & { suite: string }) => {
+    .addOption(freshOption())
+    .action(async (opts: EngineOpts & ClusterSpec & { suite: string; fresh?: boolean }) => {
       const started = Date.now();
       const nodeImages = [opts.nodeImage, opts.managerImage, opts.workerImage].filter((i): i is string => Boolean(i));
-      const { bringUpCluster } = await import('./bring-up.js');
+      const { readyCluster, clusterSnapshotRequest } = await import('../snapshot/ready-cluster.js');
+      const spec: ClusterSpec = {
+        name: opts.name,
+        managers: opts.managers,
+        workers: opts.workers,
+        nodeImage: opts.nodeImage,
+        ...(opts.managerImage ? { managerImage: opts.managerImage } : {}),
+        ...(opts.workerImage ? { workerImage: opts.workerImage } : {}),
+      };
       const engine = await startEngine(
-        { choice: parseEngineChoice(opts.engine), name: opts.engineName, suite: opts.suite, nodeImages },
-        log,
-      );
-      const cluster = await bringUpCluster(
         {
-          name: opts.name,
-          managers: opts.managers,
-          workers: opts.workers,
-          nodeImage: opts.nodeImage,
-          managerImage: opts.managerImage,
-          workerImage: opts.workerImage,
+          choice: parseEngineChoice(opts.engine),
+          name: opts.engineName,
+          suite: opts.suite,
+          nodeImages,
+          snapshot: await clusterSnapshotRequest(spec),
+          ...(opts.fresh ? { fresh: true } : {}),
         },
-        clusterProvider(engine),
         log,
       );
+      const cluster = await readyCluster(engine, spec, log);
       log.info(`cluster "${cluster.name}" Ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       printClusters([await describeCluster(cluster)]);
     });

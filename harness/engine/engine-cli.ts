@@ -13,6 +13,9 @@ export const engineNameOption = (): Option =>
 export const suiteOption = (): Option =>
   new Option('--suite <name>', 'Debian suite of the VM: bullseye, bookworm, trixie or sid').default(defaultVmSuite);
 
+export const freshOption = (): Option =>
+  new Option('--fresh', 'boot the VM and build the cluster even when a snapshot of them is saved (a ready cluster)');
+
 function printFacts(facts: EngineFacts, json: boolean): void {
   if (json) {
     process.stdout.write(`${JSON.stringify(facts, null, 2)}\n`);

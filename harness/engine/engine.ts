@@ -20,6 +20,34 @@ export interface EngineFacts {
   ipvsDetail: string;
 }
 
+/**
+ * What a snapshot of an engine holds besides the engine itself (a ready cluster, say), asked for when the engine
+ * starts (restore it if saved) and given again to save it.
+ */
+export interface SnapshotRequest {
+  /** For people: "cluster lab (1 manager, 2 workers, trixie)". */
+  label: string;
+  /** Everything that shapes what is inside: the key, with the engine's own inputs. */
+  contents: Record<string, unknown>;
+}
+
+/** How long after saving a restore is as good as a fresh start, and why (certificates expire, say). */
+export interface SnapshotValidity {
+  forMs: number;
+  why: string;
+}
+
+/** How a restored engine came back. */
+export interface RestoredSnapshot {
+  label: string;
+  savedAt: string;
+  /** From starting QEMU to the Docker API answering with the clock set. */
+  seconds: number;
+  /** Guest minus host in ms before and after the clock was set. */
+  clockSkewBeforeMs: number;
+  clockSkewAfterMs: number;
+}
+
 export interface RunningEngine {
   readonly kind: EngineKind;
   readonly name: string;
@@ -31,6 +59,15 @@ export interface RunningEngine {
   watchTarget(): WatchTarget;
   /** This command booted it (a VM that was not running): a run stops what it booted and leaves what it found. */
   readonly bootedHere: boolean;
+  /** The snapshot this engine was restored from; undefined when it booted or was found running. */
+  readonly restored?: RestoredSnapshot;
+  /** The snapshot this engine was asked for and booted without (none saved yet, or --fresh): save it when built. */
+  readonly snapshotWanted?: SnapshotRequest;
+  /**
+   * Saves the engine as it is now as the snapshot for `request`, for a later start that asks for it. Only an
+   * engine that can (a VM) has it; a caller saves only what it built in an engine this command booted.
+   */
+  saveSnapshot?(request: SnapshotRequest, validity: SnapshotValidity): Promise<void>;
   /** Stops what this engine started; for the local engine there is nothing to stop. */
   stop(): Promise<void>;
 }

@@ -10,7 +10,7 @@ import { dockerCliHostTools } from '../images/image-source.js';
 import { debianNodeImage } from '../images/node-image.js';
 import { probeHostTools, probeImage } from '../images/probe-image.js';
 import { scratchDockerdHostTools } from '../images/scratch-dockerd.js';
-import type { EngineChoice, RunningEngine } from './engine.js';
+import type { EngineChoice, RunningEngine, SnapshotRequest } from './engine.js';
 import { engineChoices } from './engine.js';
 import {
   LocalEngine,
@@ -37,6 +37,10 @@ export interface EngineRequest {
    * Anything missing later is imported through the API, which is much slower.
    */
   nodeImages?: readonly string[];
+  /** A VM engine restores this snapshot instead of booting when it is saved (harness/snapshot). */
+  snapshot?: SnapshotRequest;
+  /** Boot even when the snapshot is saved (--fresh). */
+  fresh?: boolean;
 }
 
 export function parseEngineChoice(value: string, source = '--engine'): EngineChoice {
@@ -81,7 +85,16 @@ async function provideEngine(request: EngineRequest, log: Logger): Promise<Runni
     () => probeImage(log),
     ...extraSuites.map((n) => () => debianNodeImage(debianSuite(n), log)),
   ]);
-  const vm = new VmEngineProvider({ name: request.name, suite, preload: [nodeImage, probe, ...extraImages] }, log);
+  const vm = new VmEngineProvider(
+    {
+      name: request.name,
+      suite,
+      preload: [nodeImage, probe, ...extraImages],
+      ...(request.snapshot ? { snapshot: request.snapshot } : {}),
+      ...(request.fresh ? { fresh: true } : {}),
+    },
+    log,
+  );
   if (request.choice === 'vm') return vm.start();
   const local = new LocalEngineProvider([nodeImage, probe], log);
   if (request.choice === 'local') return local.start();

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { Logger } from '../core/log.js';
-import { engineNameOption, engineOption, suiteOption } from '../engine/engine-cli.js';
+import { engineNameOption, engineOption, freshOption, suiteOption } from '../engine/engine-cli.js';
 import { parseEngineChoice } from '../engine/select-engine.js';
 import { runScenarioCommand } from '../scenario/scenario-cli.js';
 
@@ -13,6 +13,7 @@ interface RunOpts {
   engine: string;
   engineName: string;
   suite: string;
+  fresh?: boolean;
   nodeImage?: string;
   test: string[];
   junit?: string;
@@ -33,6 +34,7 @@ function withRunOptions(command: Command, what: { junit: string; artifacts: stri
     .addOption(engineOption())
     .addOption(engineNameOption())
     .addOption(suiteOption())
+    .addOption(freshOption())
     .addOption(
       new Option(
         '--test <regex...>',
@@ -49,7 +51,12 @@ function withRunOptions(command: Command, what: { junit: string; artifacts: stri
 function pipelineOptions(opts: Omit<RunOpts, 'nodeImage'>) {
   return {
     topologyFile: opts.topology,
-    engine: { choice: parseEngineChoice(opts.engine), name: opts.engineName, suite: opts.suite },
+    engine: {
+      choice: parseEngineChoice(opts.engine),
+      name: opts.engineName,
+      suite: opts.suite,
+      ...(opts.fresh ? { fresh: true } : {}),
+    },
     tests: opts.test,
     ...(opts.junit ? { junitFile: opts.junit } : {}),
     artifactsDir: opts.artifacts,

@@ -14,7 +14,8 @@ import { EngineDiedError, explainFailure } from '../engine/engine-watch.js';
 import { formatCheckResults } from '../report/console.js';
 import { writeJunit } from '../report/junit.js';
 import { failureReason, formatSpread, writeSpreadArtifacts } from '../report/spread-report.js';
-import { deployLab, type Lab } from '../topology/lab.js';
+import { clusterSnapshotRequest } from '../snapshot/ready-cluster.js';
+import { deployLab, labClusterSpec, type Lab } from '../topology/lab.js';
 import { loadTopology } from '../topology/load-topology.js';
 import type { Topology } from '../topology/topology.js';
 import { spreadPlans, spreadTarget } from '../traffic/spread-plan.js';
@@ -71,7 +72,8 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
   const unregister = cleanupOnInterrupt(cleanup);
   try {
     const nodeImages = [options.nodeImage ?? topology.cluster.nodeImage];
-    engine = await stage('engine', () => startEngine({ ...options.engine, nodeImages }, log));
+    const snapshot = await clusterSnapshotRequest(labClusterSpec(topology, options));
+    engine = await stage('engine', () => startEngine({ ...options.engine, nodeImages, snapshot }, log));
     const runningEngine = engine;
     lab = await stage('deploy', () =>
       deployLab(runningEngine, topology, options.nodeImage ? { nodeImage: options.nodeImage } : {}, log),

@@ -13,6 +13,7 @@ import type { Logger } from '../core/log.js';
 import { sleep } from '../core/wait.js';
 import type { RunningEngine } from '../engine/engine.js';
 import { type EngineRequest, startEngine } from '../engine/select-engine.js';
+import { clusterSnapshotRequest } from '../snapshot/ready-cluster.js';
 import { nodeDumpText } from '../inspect/node-dump.js';
 import type { Outcome } from '../report/outcome.js';
 import { writeJunit } from '../report/junit.js';
@@ -366,14 +367,19 @@ export async function runScenarios(
   try {
     const nodeImageOf = (s: Scenario) => options.nodeImage ?? s.topology.cluster.nodeImage;
     const nodeImages = [...new Set(scenarios.map(nodeImageOf))];
-    engine = await startEngine({ ...options.engine, nodeImages }, log);
+    const first = scenarios[0];
+    // The first scenario's cluster comes from a snapshot when one is saved (the others reuse or rebuild it).
+    const snapshot = first
+      ? await clusterSnapshotRequest(sharedClusterSpec('scn', first.topology.cluster, nodeImageOf(first)))
+      : undefined;
+    engine = await startEngine({ ...options.engine, nodeImages, ...(snapshot ? { snapshot } : {}) }, log);
     for (const scenario of scenarios) {
       const artifactsDir = join(options.artifactsDir, scenario.name);
       const steps: StepResult[] = [];
       let error: string | undefined;
       let dockerVersion: string | undefined;
       try {
-        const spec = sharedClusterSpec('scn', scenario.topology, nodeImageOf(scenario));
+        const spec = sharedClusterSpec('scn', scenario.topology.cluster, nodeImageOf(scenario));
         clusters.add(spec.name);
         const cluster = await cleanCluster(engine, spec, log);
         const lab = await deployLab(engine, scenario.topology, { existingCluster: cluster.name }, log);

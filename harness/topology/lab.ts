@@ -1,12 +1,12 @@
-import { bringUpCluster } from '../cluster/bring-up.js';
 import { Cluster } from '../cluster/cluster.js';
+import type { ClusterSpec } from '../cluster/cluster-spec.js';
 import { cleanupOnInterrupt, sharedCleanup } from '../core/interrupt.js';
 import type { Logger } from '../core/log.js';
 import { dockerClient } from '../engine/engine-facts.js';
 import type { RunningEngine } from '../engine/engine.js';
-import { ensureImage } from '../images/image-source.js';
 import { probeImage } from '../images/probe-image.js';
 import { clusterProvider } from '../providers/select-cluster.js';
+import { readyCluster } from '../snapshot/ready-cluster.js';
 import { deployTopology } from './deploy.js';
 import type { Topology } from './topology.js';
 
@@ -29,6 +29,18 @@ export interface LabOptions {
   nodeImage?: string;
 }
 
+/** The cluster a lab brings up for a topology (when it is given none). */
+export function labClusterSpec(
+  topology: Topology,
+  options: Pick<LabOptions, 'clusterName' | 'nodeImage'>,
+): ClusterSpec {
+  return {
+    name: options.clusterName ?? topology.name,
+    ...topology.cluster,
+    nodeImage: options.nodeImage ?? topology.cluster.nodeImage,
+  };
+}
+
 /**
  * Brings up the cluster a topology asks for (or takes an existing one) and
  * deploys the topology; on failure or Ctrl-C, what it brought up is removed.
@@ -41,20 +53,10 @@ export async function deployLab(
 ): Promise<Lab> {
   const docker = dockerClient(engine.dockerHost);
   const probe = await probeImage(log);
-  await ensureImage(engine.dockerHost, probe, log);
   const provider = clusterProvider(engine);
   const owned = options.existingCluster === undefined;
   const cluster = owned
-    ? await bringUpCluster(
-        {
-          name: options.clusterName ?? topology.name,
-          ...topology.cluster,
-          nodeImage: options.nodeImage ?? topology.cluster.nodeImage,
-        },
-        provider,
-        log,
-        { sideLoad: { from: docker, images: [probe.ref] } },
-      )
+    ? await readyCluster(engine, labClusterSpec(topology, options), log)
     : await Cluster.attach(provider, options.existingCluster ?? '');
   const destroy = sharedCleanup(async () => {
     if (owned) await provider.remove(log, cluster.name);

@@ -1,13 +1,10 @@
-import { bringUpCluster } from '../cluster/bring-up.js';
 import { Cluster } from '../cluster/cluster.js';
 import type { ClusterSpec } from '../cluster/cluster-spec.js';
 import { dockerSequenceIn } from '../cluster/swarm-node.js';
 import type { Logger } from '../core/log.js';
-import { dockerClient } from '../engine/engine-facts.js';
 import type { RunningEngine } from '../engine/engine.js';
-import { ensureImage } from '../images/image-source.js';
-import { probeImage } from '../images/probe-image.js';
 import { clusterProvider } from '../providers/select-cluster.js';
+import { readyCluster } from '../snapshot/ready-cluster.js';
 import { topologyLabel } from './deploy.js';
 import type { Topology } from './topology.js';
 
@@ -16,8 +13,12 @@ import type { Topology } from './topology.js';
  * (`<prefix>-<managers>m<workers>w-<image>`, cut to the 24 characters a cluster name may have), so the next
  * topology of that shape finds it.
  */
-export function sharedClusterSpec(prefix: string, topology: Topology, nodeImage: string): ClusterSpec {
-  const { managers, workers } = topology.cluster;
+export function sharedClusterSpec(
+  prefix: string,
+  shape: Pick<Topology['cluster'], 'managers' | 'workers'>,
+  nodeImage: string,
+): ClusterSpec {
+  const { managers, workers } = shape;
   const name = `${prefix}-${managers}m${workers}w-${nodeImage.replace(/[^a-z0-9]/g, '')}`.slice(0, 24);
   return { name, managers, workers, nodeImage };
 }
@@ -63,9 +64,5 @@ export async function cleanCluster(engine: RunningEngine, spec: ClusterSpec, log
     log.warn(`cluster ${spec.name} is not clean (${unfit}): building it again`);
     await provider.remove(log, spec.name);
   }
-  const probe = await probeImage(log);
-  await ensureImage(engine.dockerHost, probe, log);
-  return bringUpCluster(spec, provider, log, {
-    sideLoad: { from: dockerClient(engine.dockerHost), images: [probe.ref] },
-  });
+  return readyCluster(engine, spec, log);
 }

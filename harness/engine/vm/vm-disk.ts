@@ -22,11 +22,13 @@ export interface VmDisk {
   hit: boolean;
 }
 
-/** What booting needs besides the builders' own (rootfs, data-root): the emulator, overlays, the file system. */
+/** What booting needs besides the builders' own (rootfs, data-root): the emulator, overlays, the file system, zstd. */
 export const vmHostTools: readonly HostTool[] = [
   { command: 'qemu-system-x86_64', debianPackage: 'qemu-system-x86' },
   { command: 'qemu-img', debianPackage: 'qemu-utils' },
   { command: 'mkfs.ext4', debianPackage: 'e2fsprogs' },
+  // Snapshots of a ready cluster compress the VM's saved RAM with it (vm-snapshot.ts).
+  { command: 'zstd', debianPackage: 'zstd' },
 ];
 
 /**

@@ -7,15 +7,33 @@ import { SwarmlabError, errorMessage } from '../../core/errors.js';
 import { cleanupOnInterrupt, sharedCleanup } from '../../core/interrupt.js';
 import type { Logger } from '../../core/log.js';
 import { runOnHost } from '../../core/run-command.js';
+import { cancellationReason } from '../../core/cancel.js';
 import { sleep, waitFor } from '../../core/wait.js';
 import type { DebianSuite } from '../../images/debian-suites.js';
 import type { ImageSource } from '../../images/image-source.js';
 import { dockerClient, engineFacts } from '../engine-facts.js';
-import type { EngineFacts, EngineProvider, RunningEngine } from '../engine.js';
-import { chooseAcceleration } from './kvm-probe.js';
-import { vmDisk } from './vm-disk.js';
+import type {
+  EngineFacts,
+  EngineProvider,
+  RestoredSnapshot,
+  RunningEngine,
+  SnapshotRequest,
+  SnapshotValidity,
+} from '../engine.js';
 import { recordEngineDeath, unwatchEngine, type WatchTarget } from '../engine-watch.js';
-import { consoleTail, dockerHostOf, isAlive, isOurQemu, vmStates, type VmState } from './vm-state.js';
+import { setGuestClock, startClockKeeper } from './guest-clock.js';
+import { chooseAcceleration } from './kvm-probe.js';
+import { withQmp } from './qmp.js';
+import { vmDisk } from './vm-disk.js';
+import {
+  findSnapshot,
+  incomingFrom,
+  resumeRestored,
+  saveSnapshot,
+  type StoredSnapshot,
+  type VmMachine,
+} from './vm-snapshot.js';
+import { consoleTail, dockerHostOf, isAlive, isOurQemu, qmpSocket, vmStates, type VmState } from './vm-state.js';
 
 export interface VmEngineOptions {
   /** Instance name; two engines with different names run side by side. */
@@ -26,6 +44,10 @@ export interface VmEngineOptions {
   memoryMb?: number;
   cpus?: number;
   bootTimeoutMs?: number;
+  /** Restore this snapshot instead of booting when it is saved (see vm-snapshot.ts). */
+  snapshot?: SnapshotRequest;
+  /** Boot even when the snapshot is saved (--fresh). */
+  fresh?: boolean;
 }
 
 async function freeLoopbackPort(): Promise<number> {
@@ -40,6 +62,58 @@ async function freeLoopbackPort(): Promise<number> {
   });
 }
 
+async function qemuVersion(log: Logger): Promise<string> {
+  return (await runOnHost('qemu-system-x86_64', ['--version'], log)).split('\n')[0]?.trim() ?? 'unknown';
+}
+
+/** Where an instance's disk writes go: a copy-on-write overlay over the cached disk or a snapshot's disk. */
+interface Backing {
+  file: string;
+  format: 'raw' | 'qcow2';
+}
+
+/** QEMU's command line for an instance; a restore must repeat the machine part exactly (VmMachine). */
+function qemuArgs(machine: VmMachine, instance: Omit<VmState, 'pid'>, overlay: string, incoming?: string): string[] {
+  return [
+    '-name',
+    `swarmlab-${instance.name}`,
+    '-machine',
+    'q35',
+    ...(machine.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,thread=multi', '-cpu', 'max']),
+    '-smp',
+    String(machine.cpus),
+    '-m',
+    `${machine.memoryMb}M`,
+    '-kernel',
+    machine.kernel,
+    '-initrd',
+    machine.initrd,
+    // cgroup.memory=nokmem: the first memory cgroup (the first container) would otherwise switch on
+    // kmem accounting, patching every slab allocation site at once; under multi-threaded TCG that
+    // live-patch has hung both vCPUs in kmem_cache_alloc ("soft lockup ... [runc]", console.log).
+    '-append',
+    'root=/dev/vda rw console=ttyS0 cgroup.memory=nokmem init=/sbin/swarmlab-init',
+    '-drive',
+    `file=${overlay},if=virtio,format=qcow2,cache=unsafe`,
+    // The Docker API is unauthenticated: forward it from loopback only, never 0.0.0.0.
+    '-nic',
+    `user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:${instance.port}-:2375`,
+    '-display',
+    'none',
+    '-serial',
+    `file:${instance.consoleLog}`,
+    '-monitor',
+    'none',
+    // QMP: how a snapshot pauses the VM, switches its disk to a new overlay and saves or loads its state.
+    '-qmp',
+    `unix:${qmpSocket(instance)},server=on,wait=off`,
+    ...(incoming ? ['-incoming', incoming] : []),
+    '-daemonize',
+    '-pidfile',
+    join(instance.dir, 'qemu.pid'),
+  ];
+}
+
 export class VmEngineProvider implements EngineProvider {
   readonly kind = 'vm' as const;
 
@@ -49,10 +123,11 @@ export class VmEngineProvider implements EngineProvider {
   ) {}
 
   async start(): Promise<RunningEngine> {
-    const { name, suite } = this.options;
+    const { name, suite, snapshot: wanted } = this.options;
     const existing = await VmEngine.attach(name, this.log);
     if (existing) {
       this.log.info(`VM engine "${name}" is already running at ${existing.dockerHost}`);
+      if (wanted) this.log.info(`not restoring the snapshot of ${wanted.label}: the VM engine was already running`);
       return existing;
     }
     const proofImage = this.options.preload[0]?.ref;
@@ -60,105 +135,134 @@ export class VmEngineProvider implements EngineProvider {
       throw new SwarmlabError('vm-engine', 'a VM engine needs at least one preloaded image (the node image)');
     const disk = await vmDisk(suite, this.options.preload, this.log);
     this.log.info(`VM disk ${disk.hit ? 'from cache' : 'built'}: ${disk.dir}`);
-
-    const dir = vmStates.dir(name);
-    await mkdir(dir, { recursive: true });
-    const overlay = join(dir, 'overlay.qcow2');
-    const consoleLog = join(dir, 'console.log');
-    const pidFile = join(dir, 'qemu.pid');
-    // A copy-on-write overlay keeps the cached disk pristine and makes each boot start clean.
-    await runOnHost('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', disk.disk, '-F', 'raw', overlay], this.log);
     const { accel, why } = await chooseAcceleration(disk.kernel);
     this.log.info(why);
-    const port = await freeLoopbackPort();
-    const args = [
-      '-name',
-      `swarmlab-${name}`,
-      '-machine',
-      'q35',
-      ...(accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,thread=multi', '-cpu', 'max']),
-      '-smp',
-      String(this.options.cpus ?? 2),
-      '-m',
-      `${this.options.memoryMb ?? 6144}M`,
-      '-kernel',
-      disk.kernel,
-      '-initrd',
-      disk.initrd,
-      // cgroup.memory=nokmem: the first memory cgroup (the first container) would otherwise switch on
-      // kmem accounting, patching every slab allocation site at once; under multi-threaded TCG that
-      // live-patch has hung both vCPUs in kmem_cache_alloc ("soft lockup ... [runc]", console.log).
-      '-append',
-      'root=/dev/vda rw console=ttyS0 cgroup.memory=nokmem init=/sbin/swarmlab-init',
-      '-drive',
-      `file=${overlay},if=virtio,format=qcow2,cache=unsafe`,
-      // The Docker API is unauthenticated: forward it from loopback only, never 0.0.0.0.
-      '-nic',
-      `user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:${port}-:2375`,
-      '-display',
-      'none',
-      '-serial',
-      `file:${consoleLog}`,
-      '-monitor',
-      'none',
-      '-daemonize',
-      '-pidfile',
-      pidFile,
-    ];
+    const machine: VmMachine = {
+      disk: disk.disk,
+      kernel: disk.kernel,
+      initrd: disk.initrd,
+      accel,
+      memoryMb: this.options.memoryMb ?? 6144,
+      cpus: this.options.cpus ?? 2,
+      qemu: await qemuVersion(this.log),
+    };
+    if (wanted && this.options.fresh)
+      this.log.info(`--fresh: booting instead of restoring a snapshot of ${wanted.label}`);
+    const saved = wanted && !this.options.fresh ? await findSnapshot(machine, wanted, this.log) : undefined;
+    if (saved) {
+      try {
+        return await this.restore(machine, saved, proofImage);
+      } catch (error) {
+        if (cancellationReason() !== undefined) throw error;
+        this.log.warn(
+          `restoring the snapshot of ${saved.manifest.label} failed: ${errorMessage(error)}; ` +
+            'removing the snapshot and booting instead',
+        );
+        await rm(saved.dir, { recursive: true, force: true });
+      }
+    }
+    return this.boot(machine, proofImage);
+  }
+
+  /** Boots the VM from its disk and waits for Docker; a guest kernel that crashed while booting is booted again. */
+  private async boot(machine: VmMachine, proofImage: string): Promise<VmEngine> {
+    const what = `boot VM "${this.options.name}" (${this.options.suite.name}, ${machine.accel})`;
+    return this.log.step(what, async () => {
+      for (let attempt = 1; ; attempt++) {
+        const engine = await this.launch(machine, { file: machine.disk, format: 'raw' }, proofImage);
+        try {
+          await engine.waitForApi(this.options.bootTimeoutMs ?? deadline('vmBoot'));
+          return new VmEngine(engine.state, this.log, true, undefined, this.options.snapshot);
+        } catch (error) {
+          await engine.stop();
+          // Under multi-threaded emulation the guest kernel has crashed while booting, rarely and at random
+          // (an int3 Oops in kernel_init, seen once here): a second boot from a fresh overlay is the cure.
+          if (!(error instanceof GuestCrashError) || attempt >= bootAttempts) throw error;
+          this.log.warn(`${error.message.split('\n')[0]}; booting again (attempt ${attempt + 1} of ${bootAttempts})`);
+        }
+      }
+    });
+  }
+
+  /** Loads a snapshot instead of booting, resumes it and sets its clock to the host's. */
+  private async restore(machine: VmMachine, snapshot: StoredSnapshot, proofImage: string): Promise<VmEngine> {
+    const started = Date.now();
+    const { label, savedAt } = snapshot.manifest;
+    return this.log.step(
+      `restore VM "${this.options.name}" from the snapshot of ${label} (saved ${savedAt})`,
+      async () => {
+        const backing: Backing = { file: join(snapshot.dir, 'disk.qcow2'), format: 'qcow2' };
+        const engine = await this.launch(machine, backing, proofImage, incomingFrom(snapshot));
+        try {
+          await withQmp(qmpSocket(engine.state), this.options.name, (qmp) => resumeRestored(qmp, snapshot));
+          await engine.waitForApi(this.options.bootTimeoutMs ?? deadline('vmBoot'));
+          const clock = await setGuestClock(dockerClient(engine.dockerHost), this.options.name);
+          const restored: RestoredSnapshot = {
+            label,
+            savedAt,
+            seconds: (Date.now() - started) / 1000,
+            clockSkewBeforeMs: clock.skewBeforeMs,
+            clockSkewAfterMs: clock.skewAfterMs,
+          };
+          this.log.info(
+            `restored the snapshot of ${label} in ${restored.seconds.toFixed(1)} s; guest clock set from ` +
+              `${(clock.skewBeforeMs / 1000).toFixed(1)} s to ${clock.skewAfterMs} ms off the host's`,
+          );
+          return new VmEngine(engine.state, this.log, true, restored);
+        } catch (error) {
+          await engine.stop();
+          throw error;
+        }
+      },
+    );
+  }
+
+  /**
+   * Starts QEMU on a new overlay of `backing` and records its state; the VM is not yet known to answer. Ctrl-C
+   * before it returns stops the half-started VM.
+   */
+  private async launch(machine: VmMachine, backing: Backing, proofImage: string, incoming?: string): Promise<VmEngine> {
+    const { name, suite } = this.options;
+    const dir = vmStates.dir(name);
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    const overlay = join(dir, 'overlay.qcow2');
+    // A copy-on-write overlay keeps the cached disk (or snapshot) pristine and makes each start clean.
+    await runOnHost(
+      'qemu-img',
+      ['create', '-q', '-f', 'qcow2', '-b', backing.file, '-F', backing.format, overlay],
+      this.log,
+    );
     const pending: Omit<VmState, 'pid'> = {
       name,
-      port,
+      port: await freeLoopbackPort(),
       suite: suite.name,
       dir,
-      consoleLog,
+      consoleLog: join(dir, 'console.log'),
       proofImage,
-      accel,
+      accel: machine.accel,
+      machine,
       startedAt: new Date().toISOString(),
     };
-    // Ctrl-C while booting stops the half-booted VM; QEMU may still be daemonizing,
-    // so its pid file can lag the signal by a moment.
-    const stopHalfBooted = sharedCleanup(async () => {
+    const pidFile = join(dir, 'qemu.pid');
+    // QEMU may still be daemonizing when Ctrl-C comes, so its pid file can lag the signal by a moment.
+    const stopHalfStarted = sharedCleanup(async () => {
       for (let i = 0; i < 30 && !existsSync(pidFile); i++) await sleep(100);
       const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
       if (pid > 0) await new VmEngine({ ...pending, pid }, this.log).stop();
     });
-    await rm(pidFile, { force: true });
-    const unregister = cleanupOnInterrupt(stopHalfBooted);
+    const unregister = cleanupOnInterrupt(stopHalfStarted);
     try {
-      await this.log.step(`boot VM "${name}" (${suite.name}, ${accel})`, async () => {
-        for (let attempt = 1; ; attempt++) {
-          await runOnHost('qemu-system-x86_64', args, this.log);
-          const pid = Number((await readFile(pidFile, 'utf8')).trim());
-          const state: VmState = { ...pending, pid };
-          await vmStates.write(name, state);
-          const engine = new VmEngine(state, this.log);
-          try {
-            await engine.waitForApi(this.options.bootTimeoutMs ?? deadline('vmBoot'));
-            return;
-          } catch (error) {
-            // Under multi-threaded emulation the guest kernel has crashed while booting, rarely and at random
-            // (an int3 Oops in kernel_init, seen once here): a second boot from a fresh overlay is the cure.
-            if (!(error instanceof GuestCrashError) || attempt >= bootAttempts) {
-              await stopHalfBooted();
-              throw error;
-            }
-            this.log.warn(`${error.message.split('\n')[0]}; booting again (attempt ${attempt + 1} of ${bootAttempts})`);
-            await engine.stop(); // which removes the VM's folder: make it again for the next boot
-            await mkdir(dir, { recursive: true });
-            await runOnHost(
-              'qemu-img',
-              ['create', '-q', '-f', 'qcow2', '-b', disk.disk, '-F', 'raw', overlay],
-              this.log,
-            );
-          }
-        }
-      });
+      await runOnHost('qemu-system-x86_64', qemuArgs(machine, pending, overlay, incoming), this.log);
+      const state: VmState = { ...pending, pid: Number((await readFile(pidFile, 'utf8')).trim()) };
+      await vmStates.write(name, state);
+      return new VmEngine(state, this.log, true);
+    } catch (error) {
+      await stopHalfStarted();
+      throw error;
     } finally {
       unregister();
     }
-    const state = await vmStates.read(name);
-    if (!state) throw new SwarmlabError('vm-engine', `state of VM "${name}" vanished during boot`);
-    return new VmEngine(state, this.log, true);
   }
 }
 
@@ -193,6 +297,8 @@ export class VmEngine implements RunningEngine {
     readonly state: VmState,
     private readonly log: Logger,
     readonly bootedHere = false,
+    readonly restored?: RestoredSnapshot,
+    readonly snapshotWanted?: SnapshotRequest,
   ) {}
 
   /**
@@ -274,6 +380,18 @@ export class VmEngine implements RunningEngine {
         ipvsDetail: `${facts.ipvsDetail}\n--- last console lines (${this.state.consoleLog}) ---\n${await this.consoleTail()}`,
       };
     return facts;
+  }
+
+  async saveSnapshot(request: SnapshotRequest, validity: SnapshotValidity): Promise<void> {
+    const { machine } = this.state;
+    if (!machine) throw new SwarmlabError('vm-snapshot', `VM "${this.name}" was started by an older swarmlab`);
+    // The keeper sets the clock of a restored VM (guest-clock.ts); it must be in the saved state.
+    await startClockKeeper(dockerClient(this.dockerHost), this.state.proofImage);
+    await this.log.step(`save a snapshot of ${request.label}`, () =>
+      withQmp(qmpSocket(this.state), this.name, (qmp) =>
+        saveSnapshot(qmp, { machine, request, validity, instanceDir: this.state.dir }, this.log),
+      ),
+    );
   }
 
   async stop(): Promise<void> {

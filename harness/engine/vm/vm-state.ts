@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { lastLines } from '../../core/errors.js';
+import { join } from 'node:path';
 import { StateStore } from '../../core/state.js';
+import type { VmMachine } from './vm-snapshot.js';
 
 /** What survives the process that started the VM (see StateStore). */
 export interface VmState {
@@ -14,10 +16,17 @@ export interface VmState {
   /** The node image that runs the IPVS proof (engine-facts.ts). */
   proofImage: string;
   accel: 'kvm' | 'tcg';
+  /** What QEMU ran (a snapshot repeats it); absent in the state of a VM started by an older swarmlab. */
+  machine?: VmMachine;
   startedAt: string;
 }
 
 export const vmStates = new StateStore<VmState>('engines');
+
+/** The VM's QMP socket (see qmp.ts). */
+export function qmpSocket(state: Pick<VmState, 'dir'>): string {
+  return join(state.dir, 'qmp.sock');
+}
 
 export function dockerHostOf(state: VmState): string {
   return `tcp://127.0.0.1:${state.port}`;

@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import { deadline } from '../../core/deadlines.js';
 import { SwarmlabError, errorMessage } from '../../core/errors.js';
 import { withDeadline } from '../../core/wait.js';
-import { demuxDockerStream } from '../../engine/docker-stream.js';
+import { execInRunningContainer } from '../../engine/container-exec.js';
 import { type ExecOptions, type ExecResult, NodeUnreachableError } from '../../cluster/swarm-node.js';
 
 /**
@@ -17,26 +17,7 @@ export async function execInContainer(
   argv: readonly string[],
   options: ExecOptions = {},
 ): Promise<ExecResult> {
-  const stdin = options.stdin;
-  const run = async (): Promise<ExecResult> => {
-    const exec = await docker
-      .getContainer(containerId)
-      .exec({ Cmd: [...argv], AttachStdout: true, AttachStderr: true, AttachStdin: stdin !== undefined });
-    const stream = await exec.start({ hijack: true, stdin: stdin !== undefined });
-    const chunks: Buffer[] = [];
-    const ended = new Promise<void>((resolve, reject) => {
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', resolve);
-      stream.on('close', resolve);
-      stream.on('error', reject);
-    });
-    // Ending our side closes the command's standard input (the engine half-closes the exec).
-    if (stdin !== undefined) stream.end(stdin);
-    await ended;
-    const { stdout, stderr } = demuxDockerStream(Buffer.concat(chunks));
-    const info = await exec.inspect();
-    return { exitCode: info.ExitCode ?? -1, stdout, stderr };
-  };
+  const run = (): Promise<ExecResult> => execInRunningContainer(docker, containerId, argv, options.stdin);
   const what = `\`${argv.join(' ')}\` in ${where}`;
   try {
     return await withDeadline(what, options.timeoutMs ?? deadline('nodeExec'), run());
