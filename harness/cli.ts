@@ -6,6 +6,7 @@ import { InterruptedError } from './core/interrupt.js';
 import { createLogger } from './core/log.js';
 import { registerCheckCommands } from './checks/check-cli.js';
 import { registerClusterCommands } from './cluster/cluster-cli.js';
+import { registerCacheCommand } from './doctor/cache-cli.js';
 import { registerDoctorCommand } from './doctor/doctor-cli.js';
 import { registerEngineCommands } from './engine/engine-cli.js';
 import { explainFailure } from './engine/engine-watch.js';
@@ -38,6 +39,7 @@ registerRunCommand(program, log);
 registerMatrixCommand(program, log);
 registerScenarioCommand(program, log);
 registerReproCommands(program, log);
+registerCacheCommand(program, log);
 registerDoctorCommand(program, log);
 
 try {

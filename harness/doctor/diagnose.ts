@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { execa } from 'execa';
 import { cacheRoot } from '../core/cache.js';
+import { listSnapshots } from '../engine/vm/vm-snapshot.js';
 import { errorMessage } from '../core/errors.js';
 import { aptInstallCommand, findOnPath, type HostTool } from '../core/host-tools.js';
 import { stateRoot } from '../core/state.js';
@@ -30,6 +31,8 @@ export interface Diagnosis {
   localEngine: { dockerHost: string; answers: boolean; detail: string };
   disk: { dir: string; freeBytes: number }[];
   cache: { entry: string; bytes: number; partial: boolean }[];
+  /** Saved ready clusters (see engine/vm/vm-snapshot.ts): `swarmlab cache clean --snapshots` drops them. */
+  snapshots: { label: string; savedAt: string; validUntil: string; bytes: number; dir: string }[];
   engines: { name: string; dockerHost: string; pid: number; accel: string; clusters: string[]; leftovers: string[] }[];
   lastEngineDeath?: EngineDeath;
 }
@@ -130,10 +133,19 @@ export async function diagnose(log: Logger): Promise<Diagnosis> {
   const isRoot = process.getuid?.() === 0;
   const hasApt = (await findOnPath('apt-get')) !== undefined;
   const dockerHost = localDockerHost();
-  const [acceleration, reachable, cache, engines, death, disk] = await Promise.all([
+  const [acceleration, reachable, cache, snapshots, engines, death, disk] = await Promise.all([
     kvmState(),
     localEngineReachable(dockerHost),
     cacheEntries(),
+    listSnapshots().then((list) =>
+      list.map(({ manifest: m, bytes, dir }) => ({
+        label: m.label,
+        savedAt: m.savedAt,
+        validUntil: m.validUntil,
+        bytes,
+        dir,
+      })),
+    ),
     runningEngines(log),
     lastEngineDeath(),
     Promise.all([cacheRoot(), stateRoot()].map(async (dir) => ({ dir, freeBytes: await freeBytes(dir) }))),
@@ -159,6 +171,7 @@ export async function diagnose(log: Logger): Promise<Diagnosis> {
     localEngine: { dockerHost, answers: reachable.ok, detail: reachable.reason },
     disk,
     cache,
+    snapshots,
     engines,
     ...(death ? { lastEngineDeath: death } : {}),
   };

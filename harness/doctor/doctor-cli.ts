@@ -25,6 +25,13 @@ export function formatDiagnosis(d: Diagnosis): string {
     lines.push(
       `  ${c.entry.padEnd(40)} ${gib(c.bytes)}${c.partial ? '  (unfinished build of a process that is gone: safe to delete)' : ''}`,
     );
+  lines.push(
+    `snapshots      ${d.snapshots.length === 0 ? 'none' : `${d.snapshots.length}, ${gib(d.snapshots.reduce((n, s) => n + s.bytes, 0))}`}`,
+  );
+  for (const s of d.snapshots) {
+    const expired = Date.parse(s.validUntil) <= Date.now() ? ' EXPIRED (rebuilt at the next run)' : '';
+    lines.push(`  ${s.label}: ${gib(s.bytes)}, saved ${s.savedAt}, valid until ${s.validUntil}${expired}`);
+  }
   lines.push(`VM engines     ${d.engines.length === 0 ? 'none running' : `${d.engines.length} running`}`);
   for (const e of d.engines) {
     lines.push(

@@ -65,9 +65,13 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
   const cleanup = sharedCleanup(async () => {
     // A dead engine took the cluster with it; there is nothing left to remove.
     if (options.keep || cancellationReason() instanceof EngineDiedError) return;
-    await lab?.destroy();
-    // A VM this run booted is stopped again; one that was already running is left as found.
-    if (engine?.bootedHere) await engine.stop();
+    // A VM this run booted (or restored) is stopped again, and the cluster goes with it: removing it first would
+    // cost 10 s for nothing. A cluster in an engine that was already running is removed, the engine left as found.
+    if (engine?.bootedHere && engine.kind === 'vm') await engine.stop();
+    else {
+      await lab?.destroy();
+      if (engine?.bootedHere) await engine.stop();
+    }
   });
   const unregister = cleanupOnInterrupt(cleanup);
   try {
