@@ -72,8 +72,11 @@ interface Backing {
   format: 'raw' | 'qcow2';
 }
 
+/** A VM about to start: its state but for QEMU's pid. */
+type Instance = Omit<VmState, 'pid' | 'machine'> & { machine: VmMachine };
+
 /** QEMU's command line for an instance; a restore must repeat the machine part exactly (VmMachine). */
-function qemuArgs(machine: VmMachine, instance: Omit<VmState, 'pid'>, overlay: string, incoming?: string): string[] {
+function qemuArgs(machine: VmMachine, instance: Instance, overlay: string, incoming?: string): string[] {
   return [
     '-name',
     `swarmlab-${instance.name}`,
@@ -149,27 +152,57 @@ export class VmEngineProvider implements EngineProvider {
     if (wanted && this.options.fresh)
       this.log.info(`--fresh: booting instead of restoring a snapshot of ${wanted.label}`);
     const saved = wanted && !this.options.fresh ? await findSnapshot(machine, wanted, this.log) : undefined;
-    if (saved) {
-      try {
-        return await this.restore(machine, saved, proofImage);
-      } catch (error) {
-        if (cancellationReason() !== undefined) throw error;
-        this.log.warn(
-          `restoring the snapshot of ${saved.manifest.label} failed: ${errorMessage(error)}; ` +
-            'removing the snapshot and booting instead',
-        );
-        await rm(saved.dir, { recursive: true, force: true });
+    const dir = vmStates.dir(name);
+    const instance: Instance = {
+      name,
+      port: await freeLoopbackPort(),
+      suite: suite.name,
+      dir,
+      consoleLog: join(dir, 'console.log'),
+      proofImage,
+      accel,
+      machine,
+      startedAt: new Date().toISOString(),
+    };
+    // Ctrl-C from here until the engine answers stops the half-started VM (registered before the first line of
+    // progress, so a Ctrl-C the moment it shows is caught too).
+    const stopHalfStarted = sharedCleanup(() => this.stopHalfStarted(instance));
+    const unregister = cleanupOnInterrupt(stopHalfStarted);
+    try {
+      if (saved) {
+        try {
+          return await this.restore(instance, saved);
+        } catch (error) {
+          if (cancellationReason() !== undefined) throw error;
+          this.log.warn(
+            `restoring the snapshot of ${saved.manifest.label} failed: ${errorMessage(error)}; ` +
+              'removing the snapshot and booting instead',
+          );
+          await rm(saved.dir, { recursive: true, force: true });
+        }
       }
+      return await this.boot(instance);
+    } finally {
+      unregister();
     }
-    return this.boot(machine, proofImage);
+  }
+
+  /** Stops a VM whose start failed or was interrupted: QEMU may still be daemonizing, its pid file a moment late. */
+  private async stopHalfStarted(instance: Instance): Promise<void> {
+    const pidFile = join(instance.dir, 'qemu.pid');
+    for (let i = 0; i < 30 && !existsSync(pidFile); i++) await sleep(100);
+    const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+    if (pid > 0) await new VmEngine({ ...instance, pid }, this.log).stop();
+    else await vmStates.remove(instance.name);
   }
 
   /** Boots the VM from its disk and waits for Docker; a guest kernel that crashed while booting is booted again. */
-  private async boot(machine: VmMachine, proofImage: string): Promise<VmEngine> {
-    const what = `boot VM "${this.options.name}" (${this.options.suite.name}, ${machine.accel})`;
+  private async boot(instance: Instance): Promise<VmEngine> {
+    const { machine } = instance;
+    const what = `boot VM "${instance.name}" (${this.options.suite.name}, ${machine.accel})`;
     return this.log.step(what, async () => {
       for (let attempt = 1; ; attempt++) {
-        const engine = await this.launch(machine, { file: machine.disk, format: 'raw' }, proofImage);
+        const engine = await this.launch(instance, { file: machine.disk, format: 'raw' });
         try {
           await engine.waitForApi(this.options.bootTimeoutMs ?? deadline('vmBoot'));
           return new VmEngine(engine.state, this.log, true, undefined, this.options.snapshot);
@@ -185,83 +218,56 @@ export class VmEngineProvider implements EngineProvider {
   }
 
   /** Loads a snapshot instead of booting, resumes it and sets its clock to the host's. */
-  private async restore(machine: VmMachine, snapshot: StoredSnapshot, proofImage: string): Promise<VmEngine> {
+  private async restore(instance: Instance, snapshot: StoredSnapshot): Promise<VmEngine> {
     const started = Date.now();
     const { label, savedAt } = snapshot.manifest;
-    return this.log.step(
-      `restore VM "${this.options.name}" from the snapshot of ${label} (saved ${savedAt})`,
-      async () => {
-        const backing: Backing = { file: join(snapshot.dir, 'disk.qcow2'), format: 'qcow2' };
-        const engine = await this.launch(machine, backing, proofImage, incomingFrom(snapshot));
-        try {
-          await withQmp(qmpSocket(engine.state), this.options.name, (qmp) => resumeRestored(qmp, snapshot));
-          await engine.waitForApi(this.options.bootTimeoutMs ?? deadline('vmBoot'));
-          const clock = await setGuestClock(dockerClient(engine.dockerHost), this.options.name);
-          const restored: RestoredSnapshot = {
-            label,
-            savedAt,
-            seconds: (Date.now() - started) / 1000,
-            clockSkewBeforeMs: clock.skewBeforeMs,
-            clockSkewAfterMs: clock.skewAfterMs,
-          };
-          this.log.info(
-            `restored the snapshot of ${label} in ${restored.seconds.toFixed(1)} s; guest clock set from ` +
-              `${(clock.skewBeforeMs / 1000).toFixed(1)} s to ${clock.skewAfterMs} ms off the host's`,
-          );
-          return new VmEngine(engine.state, this.log, true, restored);
-        } catch (error) {
-          await engine.stop();
-          throw error;
-        }
-      },
-    );
+    return this.log.step(`restore VM "${instance.name}" from the snapshot of ${label} (saved ${savedAt})`, async () => {
+      const backing: Backing = { file: join(snapshot.dir, 'disk.qcow2'), format: 'qcow2' };
+      const engine = await this.launch(instance, backing, incomingFrom(snapshot));
+      try {
+        await withQmp(qmpSocket(engine.state), instance.name, (qmp) => resumeRestored(qmp, snapshot));
+        await engine.waitForApi(this.options.bootTimeoutMs ?? deadline('vmBoot'));
+        const clock = await setGuestClock(dockerClient(engine.dockerHost), instance.name);
+        const restored: RestoredSnapshot = {
+          label,
+          savedAt,
+          seconds: (Date.now() - started) / 1000,
+          clockSkewBeforeMs: clock.skewBeforeMs,
+          clockSkewAfterMs: clock.skewAfterMs,
+        };
+        this.log.info(
+          `restored the snapshot of ${label} in ${restored.seconds.toFixed(1)} s; guest clock set from ` +
+            `${(clock.skewBeforeMs / 1000).toFixed(1)} s to ${clock.skewAfterMs} ms off the host's`,
+        );
+        return new VmEngine(engine.state, this.log, true, restored);
+      } catch (error) {
+        await engine.stop();
+        throw error;
+      }
+    });
   }
 
-  /**
-   * Starts QEMU on a new overlay of `backing` and records its state; the VM is not yet known to answer. Ctrl-C
-   * before it returns stops the half-started VM.
-   */
-  private async launch(machine: VmMachine, backing: Backing, proofImage: string, incoming?: string): Promise<VmEngine> {
-    const { name, suite } = this.options;
-    const dir = vmStates.dir(name);
-    await rm(dir, { recursive: true, force: true });
-    await mkdir(dir, { recursive: true });
-    const overlay = join(dir, 'overlay.qcow2');
+  /** Starts QEMU on a new overlay of `backing` and records its state; the VM is not yet known to answer. */
+  private async launch(instance: Instance, backing: Backing, incoming?: string): Promise<VmEngine> {
+    const { machine } = instance;
+    await rm(instance.dir, { recursive: true, force: true });
+    await mkdir(instance.dir, { recursive: true });
+    const overlay = join(instance.dir, 'overlay.qcow2');
     // A copy-on-write overlay keeps the cached disk (or snapshot) pristine and makes each start clean.
     await runOnHost(
       'qemu-img',
       ['create', '-q', '-f', 'qcow2', '-b', backing.file, '-F', backing.format, overlay],
       this.log,
     );
-    const pending: Omit<VmState, 'pid'> = {
-      name,
-      port: await freeLoopbackPort(),
-      suite: suite.name,
-      dir,
-      consoleLog: join(dir, 'console.log'),
-      proofImage,
-      accel: machine.accel,
-      machine,
-      startedAt: new Date().toISOString(),
-    };
-    const pidFile = join(dir, 'qemu.pid');
-    // QEMU may still be daemonizing when Ctrl-C comes, so its pid file can lag the signal by a moment.
-    const stopHalfStarted = sharedCleanup(async () => {
-      for (let i = 0; i < 30 && !existsSync(pidFile); i++) await sleep(100);
-      const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
-      if (pid > 0) await new VmEngine({ ...pending, pid }, this.log).stop();
-    });
-    const unregister = cleanupOnInterrupt(stopHalfStarted);
     try {
-      await runOnHost('qemu-system-x86_64', qemuArgs(machine, pending, overlay, incoming), this.log);
-      const state: VmState = { ...pending, pid: Number((await readFile(pidFile, 'utf8')).trim()) };
-      await vmStates.write(name, state);
+      await runOnHost('qemu-system-x86_64', qemuArgs(machine, instance, overlay, incoming), this.log);
+      const pid = Number((await readFile(join(instance.dir, 'qemu.pid'), 'utf8')).trim());
+      const state: VmState = { ...instance, pid };
+      await vmStates.write(instance.name, state);
       return new VmEngine(state, this.log, true);
     } catch (error) {
-      await stopHalfStarted();
+      await this.stopHalfStarted(instance);
       throw error;
-    } finally {
-      unregister();
     }
   }
 }

@@ -6,6 +6,10 @@
 #   netem ADDRESS DELAY LOSS    delay (e.g. 100ms) and loss (e.g. 5%) on the interface holding ADDRESS
 #   heal-netem ADDRESS          remove that
 set -e
+# One at a time per node: a heal that Ctrl-C starts while the cut still runs (its chain made, its jumps not yet;
+# stopping our wait does not stop the exec in the node) waits for the cut to end, so nothing is added after it.
+exec 9>/run/swarmlab-underlay.lock
+flock 9
 chain=SWARMLAB-PARTITION
 underlay_device() {
   ip -o -4 addr show | awk -v a="$1" '{ split($4, p, "/"); if (p[1] == a) { print $2; exit } }'
