@@ -19,6 +19,15 @@ export function cacheKey(inputs: unknown): string {
   return createHash('sha256').update(JSON.stringify(inputs)).digest('hex').slice(0, 16);
 }
 
+/** An entry being built is `<entry>.partial-<pid of the builder>` until it is renamed into place. */
+const partialSuffix = '.partial-';
+
+/** The pid of the process building this cache directory name, or undefined when it is a finished entry. */
+export function partialBuilder(entry: string): number | undefined {
+  const at = entry.lastIndexOf(partialSuffix);
+  return at < 0 ? undefined : Number(entry.slice(at + partialSuffix.length));
+}
+
 export interface CacheEntry {
   path: string;
   hit: boolean;
@@ -31,7 +40,7 @@ export async function cachedDirectory(
 ): Promise<CacheEntry> {
   const path = join(cacheRoot(), `${kind}-${cacheKey(inputs)}`);
   if (await exists(path)) return { path, hit: true };
-  const tmp = `${path}.partial-${process.pid}`;
+  const tmp = `${path}${partialSuffix}${process.pid}`;
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
   try {

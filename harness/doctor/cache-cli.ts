@@ -1,7 +1,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { cacheRoot } from '../core/cache.js';
+import { cacheRoot, partialBuilder } from '../core/cache.js';
 import type { Logger } from '../core/log.js';
 import { isAlive } from '../engine/vm/vm-state.js';
 import { removeSnapshots } from '../engine/vm/vm-snapshot.js';
@@ -20,9 +20,9 @@ async function cleanCache(snapshotsOnly: boolean, log: Logger): Promise<void> {
   const entries = await readdir(root).catch(() => [] as string[]);
   let removed = 0;
   for (const entry of entries) {
-    const building = /\.partial-(\d+)$/.exec(entry);
-    if (building && isAlive(Number(building[1]))) {
-      log.info(`left ${entry}: process ${building[1]} is building it`);
+    const builder = partialBuilder(entry);
+    if (builder !== undefined && isAlive(builder)) {
+      log.info(`left ${entry}: process ${builder} is building it`);
       continue;
     }
     await rm(join(root, entry), { recursive: true, force: true });

@@ -3,7 +3,7 @@ import { readdir, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { execa } from 'execa';
-import { cacheRoot } from '../core/cache.js';
+import { cacheRoot, partialBuilder } from '../core/cache.js';
 import { listSnapshots } from '../engine/vm/vm-snapshot.js';
 import { errorMessage } from '../core/errors.js';
 import { aptInstallCommand, findOnPath, type HostTool } from '../core/host-tools.js';
@@ -59,11 +59,11 @@ async function cacheEntries(): Promise<Diagnosis['cache']> {
   return Promise.all(
     names.map(async (entry) => {
       // A build in progress, or one whose process died: never used, safe to remove when its pid is gone.
-      const partial = /\.partial-(\d+)$/.exec(entry);
+      const builder = partialBuilder(entry);
       return {
         entry,
         bytes: await bytesOf(join(root, entry)),
-        partial: partial !== null && !isAlive(Number(partial[1])),
+        partial: builder !== undefined && !isAlive(builder),
       };
     }),
   );
@@ -72,7 +72,7 @@ async function cacheEntries(): Promise<Diagnosis['cache']> {
 async function kvmState(): Promise<Diagnosis['acceleration']> {
   const root = cacheRoot();
   const disk = existsSync(root)
-    ? (await readdir(root)).find((e) => e.startsWith('vm-disk-') && !e.includes('.partial-'))
+    ? (await readdir(root)).find((e) => e.startsWith('vm-disk-') && partialBuilder(e) === undefined)
     : undefined;
   // The test boot needs a VM kernel and QEMU; without /dev/kvm it answers without booting.
   if (existsSync('/dev/kvm') && (!disk || !(await findOnPath('qemu-system-x86_64')))) {

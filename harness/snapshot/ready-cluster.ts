@@ -37,18 +37,30 @@ async function hashOfTree(dir: string, hash = createHash('sha256')): Promise<Ret
   return hash;
 }
 
+/** The code does not change while a process runs: hashed once, for every request (the e2e suites make eleven). */
+let bringUpCodeHash: Promise<string> | undefined;
+
+function bringUpCodeHashOnce(): Promise<string> {
+  bringUpCodeHash ??= hashBringUpCode();
+  return bringUpCodeHash;
+}
+
+async function hashBringUpCode(): Promise<string> {
+  let code = createHash('sha256');
+  for (const dir of bringUpCode) code = await hashOfTree(dir, code);
+  return code.digest('hex').slice(0, 16);
+}
+
 /**
  * What a snapshot of a Ready cluster of `spec` holds, probe side-loaded as every swarmlab cluster has it. The
  * node images are in the key by name; what they contain is in the VM disk, which is in the engine's part.
  */
 export async function clusterSnapshotRequest(specIn: ClusterSpec): Promise<SnapshotRequest> {
   const spec = validateClusterSpec(specIn);
-  let code = createHash('sha256');
-  for (const dir of bringUpCode) code = await hashOfTree(dir, code);
   const images = [...new Set([spec.managerImage ?? spec.nodeImage, spec.workerImage ?? spec.nodeImage])].join('/');
   return {
     label: `cluster ${spec.name} (${spec.managers} manager(s), ${spec.workers} worker(s), ${images})`,
-    contents: { cluster: spec, sideLoaded: 'probe', bringUpCode: code.digest('hex').slice(0, 16) },
+    contents: { cluster: spec, sideLoaded: 'probe', bringUpCode: await bringUpCodeHashOnce() },
   };
 }
 

@@ -76,7 +76,8 @@ interface Backing {
 type Instance = Omit<VmState, 'pid' | 'machine'> & { machine: VmMachine };
 
 /** QEMU's command line for an instance; a restore must repeat the machine part exactly (VmMachine). */
-function qemuArgs(machine: VmMachine, instance: Instance, overlay: string, incoming?: string): string[] {
+function qemuArgs(instance: Instance, overlay: string, incoming?: string): string[] {
+  const { machine } = instance;
   return [
     '-name',
     `swarmlab-${instance.name}`,
@@ -249,7 +250,6 @@ export class VmEngineProvider implements EngineProvider {
 
   /** Starts QEMU on a new overlay of `backing` and records its state; the VM is not yet known to answer. */
   private async launch(instance: Instance, backing: Backing, incoming?: string): Promise<VmEngine> {
-    const { machine } = instance;
     await rm(instance.dir, { recursive: true, force: true });
     await mkdir(instance.dir, { recursive: true });
     const overlay = join(instance.dir, 'overlay.qcow2');
@@ -260,7 +260,7 @@ export class VmEngineProvider implements EngineProvider {
       this.log,
     );
     try {
-      await runOnHost('qemu-system-x86_64', qemuArgs(machine, instance, overlay, incoming), this.log);
+      await runOnHost('qemu-system-x86_64', qemuArgs(instance, overlay, incoming), this.log);
       const pid = Number((await readFile(join(instance.dir, 'qemu.pid'), 'utf8')).trim());
       const state: VmState = { ...instance, pid };
       await vmStates.write(instance.name, state);

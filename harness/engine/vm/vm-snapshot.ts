@@ -1,6 +1,6 @@
 import { copyFile, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cachedDirectory, cacheKey, cacheRoot, exists } from '../../core/cache.js';
+import { cachedDirectory, cacheKey, cacheRoot, exists, partialBuilder } from '../../core/cache.js';
 import { SwarmlabError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { shellQuote } from '../../core/run-command.js';
@@ -94,7 +94,7 @@ export async function listSnapshots(): Promise<(StoredSnapshot & { bytes: number
   const root = cacheRoot();
   const names = await readdir(root).catch(() => [] as string[]);
   const found: (StoredSnapshot & { bytes: number })[] = [];
-  for (const name of names.filter((n) => n.startsWith(`${snapshotKind}-`) && !n.includes('.partial-'))) {
+  for (const name of names.filter((n) => n.startsWith(`${snapshotKind}-`) && partialBuilder(n) === undefined)) {
     const dir = join(root, name);
     const manifest = await readManifest(dir);
     if (manifest) found.push({ dir, manifest, bytes: manifest.stateBytes + manifest.diskBytes });
