@@ -81,15 +81,20 @@ describe(`dataplane checks on web-api (node image ${suiteNodeImage})`, () => {
   ];
 
   it.each(cases)(
-    'finds %s, and is clean again once it is undone',
+    'finds %s on that node',
     async (_, makeFault, expectedChecks) => {
       const t = target(1);
       const found = await withLbFault(t.node, t.namespace, makeFault(t), log, failures);
       expect(found.map((f) => f.check).sort()).toEqual(expectedChecks);
       for (const f of found)
         expect(f).toMatchObject({ node: t.node.hostname, namespace: t.namespace, network: 'backend' });
-      expect(await failures()).toEqual([]);
     },
     120_000,
   );
+
+  // Once, after every case (a read costs seconds under emulation): an undo that left something behind would also
+  // show in the next case's findings, beside that case's own.
+  it('is clean again once every fault is undone', async () => {
+    expect(await failures()).toEqual([]);
+  }, 120_000);
 });

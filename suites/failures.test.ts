@@ -2,15 +2,14 @@ import { chmod, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { bringUpCluster } from '../harness/cluster/bring-up.js';
 import type { Cluster } from '../harness/cluster/cluster.js';
 import { runIn } from '../harness/cluster/swarm-node.js';
-import { clusterProvider } from '../harness/providers/select-cluster.js';
 import { dockerClient } from '../harness/engine/engine-facts.js';
 import { deployTopology, topologyLabel } from '../harness/topology/deploy.js';
 import { loadTopology } from '../harness/topology/load-topology.js';
 import { probeImage } from '../harness/images/probe-image.js';
-import { sharedEngine, suiteLogger, suiteNodeImage } from './shared-engine.js';
+import { cleanCluster } from '../harness/topology/reusable-cluster.js';
+import { sharedEngine, sharedSuiteCluster, suiteLogger } from './shared-engine.js';
 
 // A failure stops everything at once and leaves nothing that looks finished.
 const log = suiteLogger('failures');
@@ -60,17 +59,11 @@ describe('a topology Docker rejects half-way', () => {
   let cluster: Cluster | undefined;
   const docker = async () => dockerClient((await sharedEngine(log)).dockerHost);
 
+  // The suites' shared cluster: what is under test is the topology's removal, which leaves the cluster clean for the
+  // next suite (or, when it does not, makes that suite build the cluster again, saying why).
   beforeAll(async () => {
-    cluster = await bringUpCluster(
-      { name: 'e2e-reject', managers: 1, workers: 0, nodeImage: suiteNodeImage },
-      clusterProvider(await sharedEngine(log)),
-      log,
-      { sideLoad: { from: await docker(), images: [(await probeImage(log)).ref] } },
-    );
+    cluster = await cleanCluster(await sharedEngine(log), sharedSuiteCluster, log);
   }, 20 * 60_000);
-  afterAll(async () => {
-    await clusterProvider(await sharedEngine(log)).remove(log, 'e2e-reject');
-  }, 120_000);
 
   it(
     'leaves no network, service or config of that topology behind',
@@ -84,7 +77,7 @@ describe('a topology Docker rejects half-way', () => {
         file,
         [
           'name: e2e-rejected',
-          'cluster: { managers: 1, workers: 0 }',
+          'cluster: { managers: 1, workers: 2 }',
           'networks:',
           '  - name: rejected-a',
           '  - name: rejected-b',

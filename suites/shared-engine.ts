@@ -3,7 +3,7 @@ import type { RunningEngine } from '../harness/engine/engine.js';
 import { startEngine } from '../harness/engine/select-engine.js';
 import { defaultNodeSuite, defaultVmSuite } from '../harness/images/debian-suites.js';
 import { clusterSnapshotRequest } from '../harness/snapshot/ready-cluster.js';
-import { sharedClusterSpec } from '../harness/topology/reusable-cluster.js';
+import { cleanCluster, sharedClusterSpec } from '../harness/topology/reusable-cluster.js';
 
 /**
  * The suites share one embedded VM engine: the first suite boots it (or finds
@@ -38,4 +38,18 @@ export async function sharedEngine(log: Logger): Promise<RunningEngine> {
     },
     log,
   );
+}
+
+/**
+ * The shared engine restored from its snapshot: started again until it is (at most twice: when it was booted without
+ * a snapshot, building the cluster saves one, which the next start restores; an engine found running cannot save).
+ */
+export async function restoredSharedEngine(log: Logger): Promise<RunningEngine> {
+  let engine = await sharedEngine(log);
+  for (let attempt = 0; attempt < 2 && !engine.restored; attempt++) {
+    if (engine.snapshotWanted) await cleanCluster(engine, sharedSuiteCluster, log);
+    await engine.stop();
+    engine = await sharedEngine(log);
+  }
+  return engine;
 }

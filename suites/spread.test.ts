@@ -1,15 +1,18 @@
 import { snapshotDataplane } from '../harness/checks/dataplane.js';
-import { createLogger } from '../harness/core/log.js';
+import { runIn } from '../harness/cluster/swarm-node.js';
+import type { RunningEngine } from '../harness/engine/engine.js';
 import { withLbFault } from '../harness/faults/lb-faults.js';
 import type { Topology } from '../harness/topology/topology.js';
 import { defaultSpreadRequest, measureSpread } from '../harness/traffic/spread.js';
-import { labPerSuite } from './suite-lab.js';
+import { restoredSharedEngine, suiteLogger } from './shared-engine.js';
+import { checkLab, labPerSuite } from './suite-lab.js';
 
-// Request spread through the api VIP (3 replicas) from the web task: a healthy
-// round robin passes; one real server's weight raised to 3 in the client
-// node's lb namespace (with the scheduler switched to wrr, since Swarm's rr
-// ignores weights) fails and names that replica; restored, it passes again.
-const log = createLogger('e2e/spread');
+// Request spread through the api VIP (3 replicas) from the web task, on a cluster restored from its snapshot (the
+// shared engine is stopped and started again, which restores it): a restored cluster must be as good as a fresh one,
+// its clocks the host's, every check clean, and a healthy round robin passes. Then one real server's weight raised to
+// 3 in the client node's lb namespace (with the scheduler switched to wrr, since Swarm's rr ignores weights) fails
+// and names that replica; restored, it passes again.
+const log = suiteLogger('spread');
 
 const request = defaultSpreadRequest('web', 'api', 600);
 
@@ -18,7 +21,27 @@ describe('spread of 600 requests from web over 3 api replicas', () => {
     ...t,
     services: t.services.map((s) => (s.name === 'api' ? { ...s, replicas: 3 } : s)),
   });
+  let engine: RunningEngine;
+  // Before the lab's own beforeAll (hooks run in the order they are declared): the lab deploys on the restored cluster.
+  beforeAll(async () => {
+    engine = await restoredSharedEngine(log);
+  }, 20 * 60_000);
   const lab = labPerSuite('topologies/web-api.yaml', log, threeApis);
+
+  it('runs on a cluster restored within seconds, with every node clock the host’s and every check clean', async () => {
+    expect(engine.restored?.seconds).toBeLessThan(30);
+    log.info(`restored in ${engine.restored?.seconds.toFixed(1)} s`);
+    for (const node of lab().cluster.nodes) {
+      const before = Date.now();
+      const guest = Number((await runIn(node, ['date', '+%s.%N'])).trim()) * 1000;
+      const skew = guest - (before + Date.now()) / 2;
+      log.info(`${node.hostname}: clock ${Math.round(skew)} ms off the host's`);
+      expect(Math.abs(skew)).toBeLessThan(2000);
+    }
+    const { results, failures } = await checkLab(lab());
+    expect(results.length).toBeGreaterThan(0);
+    expect(failures).toEqual([]);
+  }, 120_000);
 
   it('every replica answers and the spread test passes', async () => {
     const m = await measureSpread(lab().cluster, request, log);
