@@ -39,9 +39,12 @@ describe(`dataplane checks on web-api (node image ${suiteNodeImage})`, () => {
     const lbAddress = backend?.nodeView.containers.find((c) => c.key === 'lb-backend')?.ip;
     const subnet = backend?.nodeView.subnet;
     if (!lbAddress || !subnet) throw new Error(`no lb endpoint or subnet for backend on node ${nodeIndex}`);
+    const vipIface = backend?.locations[0]?.addresses?.find((a) => a.address === api.vip)?.iface;
+    if (!vipIface) throw new Error(`no alias for api's VIP ${api.vip} in ${namespace} on node ${nodeIndex}`);
     return {
       node,
       namespace,
+      vipIface,
       api: { ...api, fwmark: api.fwmark, vip: api.vip },
       web: { ...web, fwmark: web.fwmark },
       snat: { subnet, source: lbAddress },
@@ -78,6 +81,11 @@ describe(`dataplane checks on web-api (node image ${suiteNodeImage})`, () => {
     ],
     ['an ACCEPT before the MARK rule', (t) => ({ kind: 'accept-before-mark', vip: t.api.vip }), ['lb.mark-path']],
     ['a deleted SNAT rule', (t) => ({ kind: 'delete-snat', ...t.snat }), ['lb.snat']],
+    [
+      "a VIP's alias taken off the lb interface",
+      (t) => ({ kind: 'delete-vip-alias', vip: t.api.vip, iface: t.vipIface }),
+      ['lb.local-addresses'],
+    ],
   ];
 
   it.each(cases)(

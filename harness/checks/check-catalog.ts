@@ -141,6 +141,20 @@ export const checkCatalog: readonly CheckInfo[] = [
     relatedReports: [],
   },
   {
+    id: 'lb.local-addresses',
+    family: 'lb',
+    title: "the lb namespace's own addresses and route: the VIPs it answers for",
+    reads: "`ip -o -4 addr` and `ip -4 route` in each node's lb namespace, against the node's view of the network",
+    passes:
+      'the lb endpoint address with the subnet prefix on one interface, a /32 alias there for each VIP whose IPVS ' +
+      'service the node holds and no other, and the connected route of the subnet on that interface',
+    finding:
+      'a VIP without its alias is not a local address: packets to it are never marked nor balanced (requests through ' +
+      'this node fail); an alias without a service answers for a VIP that is gone',
+    appliesTo: 'every lb namespace of an overlay network',
+    relatedReports: [],
+  },
+  {
     id: 'lb.pool-overlap',
     family: 'lb',
     title: 'no backend in two pools',
@@ -228,6 +242,32 @@ export const checkCatalog: readonly CheckInfo[] = [
       'nat POSTROUTING holds `-d <ingress subnet> -m ipvs --ipvs -j SNAT --to-source <ingress-sbox address>`, as Docker programs it',
     finding: 'replicas answer requests that entered the routing mesh past IPVS: connections to published ports hang',
     appliesTo: 'every node whose ingress_sbox balances a published port (Docker adds the rule with the first one)',
+    relatedReports: [],
+  },
+  {
+    id: 'ingress.host-rules',
+    family: 'ingress',
+    title: 'the host side of the routing mesh: DOCKER-INGRESS sends the port into ingress_sbox',
+    reads: "each node's own iptables-save (the dind node's namespace), against ingress_sbox's docker_gwbridge address",
+    passes:
+      'nat DOCKER-INGRESS DNATs the published port to ingress_sbox on docker_gwbridge, filter DOCKER-INGRESS accepts ' +
+      'the port and its replies, and nat PREROUTING, nat OUTPUT and filter FORWARD jump to DOCKER-INGRESS; none of ' +
+      'these for a port whose service has no task',
+    finding: 'requests to the published port on this node never reach the routing mesh (refused or dropped here)',
+    appliesTo: 'services publishing a port in ingress mode, on every node',
+    relatedReports: ['moby#46636'],
+  },
+  {
+    id: 'ingress.local-addresses',
+    family: 'ingress',
+    title: "ingress_sbox's own addresses on the ingress network and its route",
+    reads:
+      "`ip -o -4 addr` and `ip -4 route` in each node's ingress_sbox, against the node's view of the ingress network",
+    passes:
+      'the ingress-sbox address with the ingress subnet prefix on one interface, a /32 alias there for the ingress ' +
+      'VIP of each service whose IPVS service the node holds and no other, and the route of the ingress subnet there',
+    finding: 'the routing mesh cannot reach the replicas from this node, or answers for a VIP that is gone',
+    appliesTo: 'every node with an ingress_sbox',
     relatedReports: [],
   },
   {

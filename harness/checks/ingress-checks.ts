@@ -1,12 +1,16 @@
 import type { NodeLbModel } from '../inspect/lb-model.js';
 import { runningTaskIps, type SwarmState } from '../inspect/swarm-state.js';
 import type { CheckResult } from './check-result.js';
+import { checkIngressHostRules, ingressGatewayAddress } from './ingress-host-checks.js';
+import { checkLocalAddresses } from './local-address-checks.js';
+import { ipvsVips } from './lb-checks.js';
 import { checkIpvsAttributes, checkSnat } from './lb-path-checks.js';
 
 /** Routing-mesh checks on one node, for every service that publishes a port in ingress mode. */
 export function runIngressChecks(model: NodeLbModel, swarm: SwarmState): CheckResult[] {
   const results: CheckResult[] = [];
   const ingressNetwork = model.networks.find((n) => n.ingress);
+  const ingressEndpoint = ingressNetwork?.nodeView.containers.find((c) => c.key === 'ingress-sbox')?.ip;
   for (const service of swarm.services) {
     for (const port of service.publishedPorts.filter((p) => p.mode === 'ingress')) {
       const subject = {
@@ -36,6 +40,11 @@ export function runIngressChecks(model: NodeLbModel, swarm: SwarmState): CheckRe
           : `no PREROUTING MARK rule for --dport ${port.publishedPort}: no task of ${service.name} runs`,
         seen: sbox ? rules.map((r) => r.text).join('; ') || 'no rule' : 'no ingress_sbox namespace on this node',
       });
+      const gateway = ingressGatewayAddress(model, ingressEndpoint);
+      if (model.hostRules && gateway)
+        results.push(
+          checkIngressHostRules({ ...subject, namespace: 'host' }, model.hostRules, port, gateway, wanted === 1),
+        );
       if (!rule || !sbox || !wanted) continue;
       const ipvs = sbox.ipvs.find((s) => s.protocol === 'FWM' && s.fwmark === rule.mark);
       if (ipvs) results.push(checkIpvsAttributes('ingress.ipvs-attributes', subject, ipvs));
@@ -66,5 +75,17 @@ export function runIngressChecks(model: NodeLbModel, swarm: SwarmState): CheckRe
         )
       : undefined;
   if (snat) results.push(snat);
+  const localAddresses =
+    model.ingress && ingressNetwork
+      ? checkLocalAddresses(
+          'ingress.local-addresses',
+          { node: model.node, namespace: 'ingress_sbox', network: ingressNetwork.network },
+          model.ingress,
+          ingressNetwork,
+          'ingress-sbox',
+          ipvsVips(ingressNetwork),
+        )
+      : undefined;
+  if (localAddresses) results.push(localAddresses);
   return results;
 }

@@ -1,6 +1,7 @@
 import { atLeast } from '../core/docker-version.js';
 import type { KernelLbState, NetworkLbView, NodeLbModel, ServiceLbView } from '../inspect/lb-model.js';
 import type { CheckResult, CheckSubject } from './check-result.js';
+import { checkLocalAddresses } from './local-address-checks.js';
 import { checkIpvsAttributes, checkMarkPath, checkSnat } from './lb-path-checks.js';
 
 function result(check: string, subject: CheckSubject, ok: boolean, expected: string, seen: string): CheckResult {
@@ -121,6 +122,13 @@ function checkServiceAt(
   return results;
 }
 
+/** The VIPs of the network whose IPVS service this node must hold: those of the services it knows (lb.fwmark-known). */
+export function ipvsVips(network: NetworkLbView): string[] {
+  return network.services
+    .filter((s) => s.endpointMode === 'vip' && s.fwmark !== undefined && s.fwmark > 0)
+    .flatMap((s) => (s.vip ? [s.vip] : []));
+}
+
 function checkLocation(model: NodeLbModel, network: NetworkLbView, location: KernelLbState): CheckResult[] {
   const subject: CheckSubject = { node: model.node, namespace: location.namespace, network: network.network };
   const results = network.services.flatMap((view) => checkServiceAt(model, network, location, view));
@@ -162,6 +170,18 @@ function checkLocation(model: NodeLbModel, network: NetworkLbView, location: Ker
       ? checkSnat('lb.snat', subject, location, network, `lb-${network.network}`)
       : undefined;
   if (snat) results.push(snat);
+  const localAddresses =
+    location.kind === 'lb' && !network.ingress
+      ? checkLocalAddresses(
+          'lb.local-addresses',
+          subject,
+          location,
+          network,
+          `lb-${network.network}`,
+          ipvsVips(network),
+        )
+      : undefined;
+  if (localAddresses) results.push(localAddresses);
   if (location.kind === 'lb' && Object.keys(location.sysctls).length > 0)
     results.push(checkSysctls(model, subject, location));
   return results;

@@ -4,7 +4,7 @@ import { netnsDir } from '../inspect/namespaces.js';
 
 /**
  * Faults written straight into a node's load-balancer namespace, the way real
- * Swarm bugs leave it: each is one ipvsadm or iptables command, and comes with
+ * Swarm bugs leave it: each is one ipvsadm, iptables or ip command, and comes with
  * the command that undoes it. Used to prove the checks catch what they claim.
  */
 export type LbFault =
@@ -24,7 +24,14 @@ export type LbFault =
   /** A rule that lets packets to a VIP leave mangle INPUT before its MARK rule: IPVS never sees them marked. */
   | { kind: 'accept-before-mark'; vip: string }
   /** The lb namespace's masquerading of what IPVS sends on, deleted. */
-  | { kind: 'delete-snat'; subnet: string; source: string };
+  | { kind: 'delete-snat'; subnet: string; source: string }
+  /** A VIP's /32 alias taken off the lb endpoint's interface: packets to the VIP are no longer for the namespace. */
+  | { kind: 'delete-vip-alias'; vip: string; iface: string }
+  /** In the node's own namespace (`hostNamespace`): the DNAT that sends a published port into ingress_sbox. */
+  | { kind: 'delete-ingress-dnat'; port: number; protocol: 'tcp' | 'udp'; gateway: string };
+
+/** The namespace name that stands for the node's own network namespace (its DOCKER-INGRESS rules). */
+export const hostNamespace = 'host';
 
 function commands(fault: LbFault): { inject: string[][]; undo: string[][] } {
   const real = (ip: string) => `${ip}:0`;
@@ -104,6 +111,19 @@ function commands(fault: LbFault): { inject: string[][]; undo: string[][] } {
         undo: [['iptables', '-t', 'nat', '-A', ...rule]],
       };
     }
+    case 'delete-ingress-dnat': {
+      const match = ['-p', fault.protocol, '-m', fault.protocol, '--dport', String(fault.port)];
+      const rule = [...match, '-j', 'DNAT', '--to-destination', `${fault.gateway}:${fault.port}`];
+      // Back at the top: the chain ends with a RETURN that an appended rule would come after.
+      return {
+        inject: [['iptables', '-t', 'nat', '-D', 'DOCKER-INGRESS', ...rule]],
+        undo: [['iptables', '-t', 'nat', '-I', 'DOCKER-INGRESS', '1', ...rule]],
+      };
+    }
+    case 'delete-vip-alias': {
+      const alias = [`${fault.vip}/32`, 'dev', fault.iface];
+      return { inject: [['ip', 'addr', 'del', ...alias]], undo: [['ip', 'addr', 'add', ...alias]] };
+    }
   }
 }
 
@@ -120,8 +140,9 @@ export async function withLbFault<T>(
 ): Promise<T> {
   const { inject, undo } = commands(fault);
   // Each command is its own argv: no shell reads the addresses and marks.
+  const enter = namespace === hostNamespace ? [] : ['nsenter', `--net=${netnsDir}/${namespace}`];
   const runAll = async (cmds: string[][]) => {
-    for (const c of cmds) await runIn(node, ['nsenter', `--net=${netnsDir}/${namespace}`, ...c]);
+    for (const c of cmds) await runIn(node, [...enter, ...c]);
   };
   const text = (cmds: string[][]) => cmds.map((c) => c.join(' ')).join('; ');
   await runAll(inject);

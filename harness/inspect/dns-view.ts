@@ -1,6 +1,8 @@
 import type { Cluster } from '../cluster/cluster.js';
 import type { SwarmNode } from '../cluster/swarm-node.js';
 import { CommandError } from '../core/errors.js';
+import { deadline } from '../core/deadlines.js';
+import { waitFor } from '../core/wait.js';
 import { execInTask, type TaskContainer } from '../cluster/task-container.js';
 import { taskContainersOf, type SwarmState } from './swarm-state.js';
 
@@ -94,4 +96,22 @@ export function parseResolveOutput(
       return { name, addresses: [], error: `unreadable answer: ${line}` };
     }
   });
+}
+
+/** A task that just started learns the network's names from its gossip a moment later: wait until `name` resolves. */
+export async function waitUntilResolves(task: TaskContainer, name: string): Promise<void> {
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(name)) return;
+  await waitFor(
+    {
+      what: `${name} to resolve from ${task.taskName} on ${task.node.hostname}`,
+      timeoutMs: deadline('dnsAfterConverge'),
+      intervalMs: 1000,
+    },
+    async () => {
+      const [answer] = parseResolveOutput(await resolveInTask(task, [name]), [name]);
+      return answer && answer.addresses.length > 0
+        ? { done: true, value: undefined }
+        : { done: false, seen: answer?.error ?? 'no addresses' };
+    },
+  );
 }

@@ -1,3 +1,4 @@
+import { type InterfaceAddress, parseIpAddresses, parseRoutes, type Route } from './ip-addr.js';
 import { type IptablesRule, type MarkRule, markRulesOf, parseIptablesRules } from './iptables.js';
 import { parseIpvs, type IpvsService } from './ipvs.js';
 import { parseNetworkInspect, type NodeNetworkView, type NodeServiceView } from './network-inspect.js';
@@ -13,6 +14,9 @@ export interface KernelLbState {
   rules: IptablesRule[];
   ipvs: IpvsService[];
   sysctls: Record<string, number>;
+  /** Undefined when the dump did not read them (captures from before). */
+  addresses?: InterfaceAddress[];
+  routes?: Route[];
 }
 
 export interface Backend {
@@ -58,6 +62,8 @@ export interface NodeLbModel {
   ingress?: KernelLbState;
   /** Every namespace's state, for the checks that look across pools. */
   all: KernelLbState[];
+  /** The node's own iptables rules (the host side of the routing mesh); undefined when the dump did not read them. */
+  hostRules?: IptablesRule[];
 }
 
 function kernelState(ns: NamespaceDump): KernelLbState {
@@ -69,6 +75,8 @@ function kernelState(ns: NamespaceDump): KernelLbState {
     rules,
     ipvs: ns.ipvs ? parseIpvs(ns.ipvs, `IPVS table in ${ns.name}`) : [],
     sysctls: ns.sysctls,
+    ...(ns.addresses === undefined ? {} : { addresses: parseIpAddresses(ns.addresses, `ip addr in ${ns.name}`) }),
+    ...(ns.routes === undefined ? {} : { routes: parseRoutes(ns.routes) }),
   };
 }
 
@@ -146,5 +154,8 @@ export function buildNodeModel(dump: NodeDump, swarm: SwarmState): NodeLbModel {
     networks,
     ...(ingress ? { ingress } : {}),
     all: [...states.values()],
+    ...(dump.hostIptables === undefined
+      ? {}
+      : { hostRules: parseIptablesRules(dump.hostIptables, `iptables-save on ${dump.hostname}`) }),
   };
 }

@@ -22,6 +22,8 @@ else
   # shellcheck disable=SC2086
   if [ -n "$ids" ]; then echo "=== network all"; docker network inspect --verbose $ids; fi
 fi
+# The node's own rules: the host side of the routing mesh (DOCKER-INGRESS in nat and filter).
+echo "=== host-iptables"; iptables-save 2>&1
 set -- "$netns_dir"/lb_*
 if [ -e "$1" ]; then lbs=1; else lbs=0; fi
 for p in "$netns_dir"/*; do
@@ -40,7 +42,9 @@ for p in "$netns_dir"/*; do
     echo "=== ipvs $1"; if command -v ipvsadm >/dev/null 2>&1; then ipvsadm -Ln; else cat /proc/net/ip_vs; fi
     echo "=== sysctl $1"; for f in conn_reuse_mode expire_nodest_conn expire_quiescent_template; do
       # read returns 1 on these files (no newline after a 1-byte read) yet sets v.
-      v=; { read -r v < /proc/sys/net/ipv4/vs/$f; } 2>/dev/null; [ -n "$v" ] && echo "$f:$v"; done' sh "$ns" 2>&1
+      v=; { read -r v < /proc/sys/net/ipv4/vs/$f; } 2>/dev/null; [ -n "$v" ] && echo "$f:$v"; done
+    echo "=== addr $1"; ip -o -4 addr show
+    echo "=== route $1"; ip -4 route show' sh "$ns" 2>&1
 done
 if [ "$lbs" -eq 0 ]; then
   cids=$(docker ps -q)

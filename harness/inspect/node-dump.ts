@@ -8,7 +8,8 @@ import { deadline } from '../core/deadlines.js';
  * Everything the dataplane checks need from one node, read in a single exec:
  * per network namespace its iptables rules (with the node's own iptables,
  * legacy or nf_tables), its IPVS table (ipvsadm, or /proc/net/ip_vs on images
- * without it) and the IPVS sysctls; the node's verbose view of its overlay
+ * without it), the IPVS sysctls, its IPv4 addresses and routes; the node's own iptables rules; the node's verbose
+ * view of its overlay
  * networks; and which container each sandbox belongs to.
  */
 const nodeDumpScript = nodeScript(new URL('./node-dump.sh', import.meta.url));
@@ -23,6 +24,9 @@ export interface NamespaceDump extends NodeNamespace {
   iptablesSave: string;
   ipvs: string;
   sysctls: Record<string, number>;
+  /** `ip -o -4 addr show` and `ip -4 route show`; undefined in dumps from before swarmlab read them. */
+  addresses?: string;
+  routes?: string;
 }
 
 export interface ContainerSandbox {
@@ -40,6 +44,8 @@ export interface NodeDump {
   /** Raw `docker network inspect --verbose` JSON of the node's overlay networks: one array, or one object per network. */
   networksJson: string[];
   containers: ContainerSandbox[];
+  /** iptables-save in the node's own namespace; undefined in dumps from before swarmlab read it. */
+  hostIptables?: string;
 }
 
 export function parseNodeDump(hostname: string, text: string): NodeDump {
@@ -56,6 +62,7 @@ export function parseNodeDump(hostname: string, text: string): NodeDump {
   const networksJson: string[] = [];
   let dockerVersion = '';
   const containers: ContainerSandbox[] = [];
+  let hostIptables: string | undefined;
   for (const section of sections) {
     switch (section.kind) {
       case 'netns':
@@ -75,6 +82,15 @@ export function parseNodeDump(hostname: string, text: string): NodeDump {
           if (key && value !== undefined && /^\d+$/.test(value.trim()))
             ns(section.arg).sysctls[key.trim()] = Number(value);
         }
+        break;
+      case 'addr':
+        ns(section.arg).addresses = section.text;
+        break;
+      case 'route':
+        ns(section.arg).routes = section.text;
+        break;
+      case 'host-iptables':
+        hostIptables = section.text;
         break;
       case 'network':
         if (section.text.trim()) networksJson.push(section.text.trim());
@@ -97,7 +113,14 @@ export function parseNodeDump(hostname: string, text: string): NodeDump {
         break;
     }
   }
-  return { hostname, dockerVersion, namespaces: [...namespaces.values()], networksJson, containers };
+  return {
+    hostname,
+    dockerVersion,
+    namespaces: [...namespaces.values()],
+    networksJson,
+    containers,
+    ...(hostIptables === undefined ? {} : { hostIptables }),
+  };
 }
 
 /** The API answers {"Version": ...}; the CLI fallback prints the version alone. */

@@ -1,6 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SpreadMeasurement } from '../traffic/spread.js';
+import type { ReachabilityTable } from '../traffic/reachability.js';
+import type { SpreadFromEveryNode } from '../traffic/spread-everywhere.js';
 
 const barWidth = 40;
 
@@ -42,6 +44,54 @@ export function formatSpread(m: SpreadMeasurement): string {
   if (v.silent.length) lines.push(`never answered: ${v.silent.join(', ')}`);
   lines.push(v.pass ? 'PASS' : `FAIL: ${failureReason(m)}`);
   return lines.join('\n');
+}
+
+/** `spread --from all`: each node's full spread, then one line per node (the node x replica picture at a glance). */
+export function formatSpreadFromEveryNode(all: SpreadFromEveryNode): string {
+  const sections = all.perNode.map((n) =>
+    n.measurement ? formatSpread(n.measurement) : `${n.node}: ERROR ${n.error}`,
+  );
+  const width = Math.max(...all.perNode.map((n) => n.node.length), 4);
+  const summary = all.perNode.map((n) => {
+    const m = n.measurement;
+    if (!m) return `  ${n.node.padEnd(width)}  ERROR  ${n.error}`;
+    const counts = m.verdict.replicas.map((r) => `${r.replica} ${r.count}`).join(', ');
+    return `  ${n.node.padEnd(width)}  ${m.verdict.pass ? 'PASS ' : 'FAIL '}  ${counts}${m.verdict.pass ? '' : ` (${failureReason(m)})`}`;
+  });
+  const failed = all.perNode.filter((n) => n.measurement?.verdict.pass !== true).map((n) => n.node);
+  return [
+    ...sections,
+    '',
+    `spread to ${all.to} from a client on every node:`,
+    ...summary,
+    all.pass ? 'PASS' : `FAIL on ${failed.join(', ')}`,
+  ].join('\n');
+}
+
+/** Reachability as a table: a row per service and path, a column per client node, answered/sent in each cell. */
+export function formatReachability(table: ReachabilityTable): string {
+  const nodes = [...new Set(table.cells.map((c) => c.from))];
+  const rows = [...new Set(table.cells.map((c) => `${c.service}\t${c.via}`))];
+  const serviceWidth = Math.max(7, ...table.cells.map((c) => c.service.length));
+  const viaWidth = Math.max(3, ...table.cells.map((c) => c.via.length));
+  const cellWidth = Math.max(5, ...nodes.map((n) => n.length));
+  const line = (service: string, via: string, cells: string[]) =>
+    `  ${service.padEnd(serviceWidth)}  ${via.padEnd(viaWidth)}  ${cells.map((c) => c.padEnd(cellWidth)).join('  ')}`.trimEnd();
+  const failed = table.cells.filter((c) => c.answered < c.sent);
+  return [
+    'reachability (answered/sent, from a client on each node):',
+    line('service', 'via', nodes),
+    ...rows.map((row) => {
+      const [service = '', via = ''] = row.split('\t');
+      const cells = nodes.map((n) => {
+        const c = table.cells.find((x) => x.from === n && x.service === service && x.via === via);
+        return c ? `${c.answered}/${c.sent}` : '-';
+      });
+      return line(service, via, cells);
+    }),
+    ...failed.map((c) => `  from ${c.from} to ${c.service} by ${c.via} (${c.target}): ${c.error ?? 'no answer'}`),
+    table.pass ? 'PASS' : `FAIL: ${failed.length} of ${table.cells.length} paths not answered every time`,
+  ].join('\n');
 }
 
 function errorSummary(errors: Record<string, number>): string {

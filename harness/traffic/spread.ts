@@ -13,6 +13,8 @@ import { defaultSpreadOptions, judgeSpread, type SpreadOptions, type SpreadVerdi
 export interface SpreadRequest {
   /** Service whose first running task sends the traffic (its network namespace is the client's). */
   from: string;
+  /** The task of `from` that sends it (a task id), when not its first. */
+  clientTask?: string;
   /** A service name (VIP), tasks.<name>, a dnsrr service name, or an address; an optional :port. */
   to: string;
   /**
@@ -110,8 +112,12 @@ async function expectedShares(
 export async function measureSpread(cluster: Cluster, request: SpreadRequest, log: Logger): Promise<SpreadMeasurement> {
   // One read of the managers' state gives both the client task and the target's expected replicas.
   const swarm = await readSwarmState(cluster);
-  const [client] = taskContainersOf(cluster, swarm, request.from);
-  if (!client) throw new SwarmlabError('spread', `service ${request.from} has no running task to send traffic from`);
+  const tasks = taskContainersOf(cluster, swarm, request.from);
+  const client = request.clientTask ? tasks.find((t) => t.taskId === request.clientTask) : tasks[0];
+  if (!client) {
+    const which = request.clientTask ? `task ${request.clientTask} of ${request.from} is not running` : undefined;
+    throw new SwarmlabError('spread', which ?? `service ${request.from} has no running task to send traffic from`);
+  }
   const byAddress = /^\d+\.\d+\.\d+\.\d+/.test(request.to);
   const address = request.to.replace(/:\d+$/, '');
   const service =

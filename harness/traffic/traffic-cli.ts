@@ -3,8 +3,16 @@ import { selectCluster, type ClusterSelection } from '../providers/select-cluste
 import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { engineNameOption, engineOption } from '../engine/engine-cli.js';
-import { formatSpread, writeSpreadArtifacts } from '../report/spread-report.js';
-import { measureSpread } from './spread.js';
+import {
+  formatReachability,
+  formatSpread,
+  formatSpreadFromEveryNode,
+  writeSpreadArtifacts,
+} from '../report/spread-report.js';
+import { measureSpread, type SpreadMeasurement } from './spread.js';
+import { readSwarmState } from '../inspect/swarm-state.js';
+import { measureReachability } from './reachability.js';
+import { measureSpreadFrom, serviceNetworks, withClientOnEveryNode } from './spread-everywhere.js';
 import { defaultSpreadOptions } from './spread-statistics.js';
 
 interface SpreadOpts extends ClusterSelection {
@@ -35,13 +43,24 @@ function number(flag: string, min: number, max: number, integer: boolean): (valu
   };
 }
 
+/** A measurement for --json: the per-request records stay in the artifacts. */
+function withoutRecords(m: SpreadMeasurement | undefined): Omit<SpreadMeasurement, 'records'> | undefined {
+  if (!m) return undefined;
+  const { records: _records, ...rest } = m;
+  return rest;
+}
+
 export function registerTrafficCommands(program: Command, log: Logger): void {
   program
     .command('spread')
     .description(
       'send requests from a task to a service and judge how they spread over its replicas; exit 1 when the test fails',
     )
-    .requiredOption('--from <service>', 'service whose task sends the requests (e.g. web)')
+    .requiredOption(
+      '--from <service>',
+      'service whose task sends the requests (e.g. web), or `all`: a client task on every node (a global service ' +
+        'swarmlab starts on the target’s networks and removes after), each node judged on its own',
+    )
     .requiredOption(
       '--to <target>',
       'service name (VIP), tasks.<name>, a dnsrr name or an address, with an optional :port',
@@ -77,22 +96,38 @@ export function registerTrafficCommands(program: Command, log: Logger): void {
     .addOption(engineNameOption())
     .action(async (opts: SpreadOpts) => {
       const cluster = await selectCluster(opts, log);
-      const m = await measureSpread(
-        cluster,
-        {
-          from: opts.from,
-          to: opts.to,
-          requests: opts.requests,
-          concurrency: opts.concurrency,
-          keepalive: opts.keepalive === true,
-          timeoutMs: opts.timeoutMs,
-          statistics: { ...defaultSpreadOptions, alpha: opts.alpha },
-          expect: opts.expect,
-        },
-        log,
-      );
+      const request = {
+        to: opts.to,
+        requests: opts.requests,
+        concurrency: opts.concurrency,
+        keepalive: opts.keepalive === true,
+        timeoutMs: opts.timeoutMs,
+        statistics: { ...defaultSpreadOptions, alpha: opts.alpha },
+        expect: opts.expect,
+      };
+      if (opts.from === 'all') {
+        const swarm = await readSwarmState(cluster);
+        const networks = serviceNetworks(
+          swarm,
+          swarm.services.map((s) => s.name),
+        );
+        const { spread, reach } = await withClientOnEveryNode(cluster, networks, log, async (clients) => ({
+          spread: await measureSpreadFrom(cluster, clients, request, log),
+          reach: await measureReachability(cluster, clients, log),
+        }));
+        for (const { node, measurement } of spread.perNode)
+          if (opts.artifacts && measurement) await writeSpreadArtifacts(measurement, opts.artifacts, `spread-${node}`);
+        const perNode = spread.perNode.map((n) => ({ ...n, measurement: withoutRecords(n.measurement) }));
+        const text = `${formatSpreadFromEveryNode(spread)}\n\n${formatReachability(reach)}`;
+        process.stdout.write(
+          `${opts.json ? JSON.stringify({ ...spread, perNode, reachability: reach }, null, 2) : text}\n`,
+        );
+        if (!spread.pass || !reach.pass) process.exitCode = 1;
+        return;
+      }
+      const m = await measureSpread(cluster, { ...request, from: opts.from }, log);
       if (opts.artifacts) log.info(`wrote ${(await writeSpreadArtifacts(m, opts.artifacts)).join(', ')}`);
-      process.stdout.write(`${opts.json ? JSON.stringify({ ...m, records: undefined }, null, 2) : formatSpread(m)}\n`);
+      process.stdout.write(`${opts.json ? JSON.stringify(withoutRecords(m), null, 2) : formatSpread(m)}\n`);
       if (!m.verdict.pass) process.exitCode = 1;
     });
 }

@@ -1,0 +1,118 @@
+import type { Cluster } from '../cluster/cluster.js';
+import type { TaskContainer } from '../cluster/task-container.js';
+import { dockerIn } from '../cluster/swarm-node.js';
+import { cancellationReason } from '../core/cancel.js';
+import { deadline } from '../core/deadlines.js';
+import { errorMessage, SwarmlabError } from '../core/errors.js';
+import { cleanupOnInterrupt, sharedCleanup } from '../core/interrupt.js';
+import type { Logger } from '../core/log.js';
+import { probeImage } from '../images/probe-image.js';
+import { waitUntilResolves } from '../inspect/dns-view.js';
+import { runningTaskContainers, type SwarmState } from '../inspect/swarm-state.js';
+import { serviceCreateArgs, undeployTopology, waitForConvergence } from '../topology/deploy.js';
+import type { Topology } from '../topology/topology.js';
+import { measureSpread, type SpreadMeasurement, type SpreadRequest } from './spread.js';
+
+/**
+ * Spread from every node. A client task on one node only sees that node's load-balancer state: a fault on any other
+ * node is invisible to its traffic. So a global service of probe clients (dnsrr, so that it adds no VIP state of its
+ * own) joins the services' networks, each of its tasks sends the requests in turn, each node's spread is judged on
+ * its own, and the service is removed afterwards (also on Ctrl-C; it carries a topology label, so that `down` and
+ * the removal of a cluster take it too).
+ */
+export const everyNodeClient = 'swarmlab-client';
+const clientTopologyName = 'swarmlab-clients';
+
+export interface NodeSpread {
+  node: string;
+  measurement?: SpreadMeasurement;
+  /** Why this node's client could not measure (its task never resolved the target, the probe failed). */
+  error?: string;
+}
+
+export interface SpreadFromEveryNode {
+  to: string;
+  perNode: NodeSpread[];
+  pass: boolean;
+}
+
+/** The overlay networks of the cluster's services (by their VIPs, or their tasks' addresses for dnsrr), not ingress. */
+export function serviceNetworks(swarm: SwarmState, services: readonly string[]): string[] {
+  const found = swarm.services.filter((s) => services.includes(s.name));
+  const byVip = found.flatMap((s) => s.vips.map((v) => swarm.networks.find((n) => n.id === v.networkId)?.name));
+  const byTask = swarm.tasks
+    .filter((t) => found.some((s) => s.id === t.serviceId))
+    .flatMap((t) => t.addresses.map((a) => a.networkName));
+  return [...new Set([...byVip, ...byTask])].filter((n): n is string => n !== undefined && n !== 'ingress').sort();
+}
+
+function clientTopology(networks: string[]): Topology {
+  return {
+    name: clientTopologyName,
+    source: 'spread --from all',
+    cluster: { managers: 0, workers: 0, nodeImage: '' },
+    networks: [],
+    services: [
+      { name: everyNodeClient, replicas: 'global', endpointMode: 'dnsrr', networks, ports: [], constraints: [] },
+    ],
+  };
+}
+
+/**
+ * Runs `use` with a client task on every node that can run one, on `networks`: the global client service is created
+ * first and removed afterwards whatever `use` did (and on Ctrl-C). The clients come sorted by node.
+ */
+export async function withClientOnEveryNode<T>(
+  cluster: Cluster,
+  networks: string[],
+  log: Logger,
+  use: (clients: TaskContainer[]) => Promise<T>,
+): Promise<T> {
+  if (networks.length === 0) throw new SwarmlabError('spread', 'no overlay network for a client task to join');
+  const topology = clientTopology(networks);
+  const [service] = topology.services;
+  if (!service) throw new Error('the client topology has its service');
+  const image = (await probeImage(log)).ref;
+  const remove = sharedCleanup(() => undeployTopology(cluster, topology, log));
+  const unregister = cleanupOnInterrupt(remove);
+  try {
+    await log.step(
+      `start a client task on every node (${everyNodeClient}, global, on ${networks.join(', ')})`,
+      async () => {
+        await cluster.onManager((m) => dockerIn(m, serviceCreateArgs(topology, service, image)));
+        await waitForConvergence(cluster, topology, deadline('converge'));
+      },
+    );
+    const clients = await runningTaskContainers(cluster, everyNodeClient);
+    return await use(clients.sort((a, b) => a.node.hostname.localeCompare(b.node.hostname)));
+  } finally {
+    await remove();
+    unregister();
+  }
+}
+
+/** The spread test from each client in turn (side by side they would share the engine's CPU and skew each other). */
+export async function measureSpreadFrom(
+  cluster: Cluster,
+  clients: readonly TaskContainer[],
+  request: Omit<SpreadRequest, 'from'>,
+  log: Logger,
+): Promise<SpreadFromEveryNode> {
+  const perNode: NodeSpread[] = [];
+  for (const client of clients) {
+    try {
+      await waitUntilResolves(client, request.to.replace(/:\d+$/, ''));
+      const measurement = await measureSpread(
+        cluster,
+        { ...request, from: client.service, clientTask: client.taskId },
+        log,
+      );
+      perNode.push({ node: client.node.hostname, measurement });
+    } catch (error) {
+      if (cancellationReason()) throw error;
+      perNode.push({ node: client.node.hostname, error: errorMessage(error) });
+    }
+  }
+  const pass = perNode.length > 0 && perNode.every((n) => n.measurement?.verdict.pass === true);
+  return { to: request.to, perNode, pass };
+}
