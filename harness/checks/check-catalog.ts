@@ -7,7 +7,10 @@
 export type CheckFamily = 'lb' | 'ingress' | 'dns' | 'spread';
 
 export interface CheckInfo {
-  /** The id `--test` matches; `spread.<service>` stands for one id per service (and `.mesh-<port>` per published port). */
+  /**
+   * The id `--test` matches; `spread.<service>` stands for one id per service (and `.mesh-<port>` per published port),
+   * `reach.<service>` for one per service.
+   */
   id: string;
   family: CheckFamily;
   title: string;
@@ -305,13 +308,26 @@ export const checkCatalog: readonly CheckInfo[] = [
     appliesTo: 'probe services reached from another probe service',
     relatedReports: ['moby#35082'],
   },
+  {
+    id: 'reach.<service>',
+    family: 'spread',
+    title: 'every node reaches the service by every path',
+    reads: 'a few fresh connections from a client task on every node (a global service swarmlab adds for the test)',
+    passes:
+      'from every node the service answers every request by its name, its VIP, tasks.<name>, and each port it ' +
+      "publishes through the routing mesh entered on every node's address (`run --spread-from all`, the default)",
+    finding: 'a path that fails from some nodes only: the table in the report shows which node, which path',
+    appliesTo: 'probe services, from every node that can run a task on their networks',
+    relatedReports: ['moby#53141', 'moby#36988'],
+  },
 ];
 
-/** The catalogue entry of a check id (`spread.api.mesh-8080` is an instance of `spread.<service>`). */
+/** The catalogue entry of a check id (`spread.api.mesh-8080` is an instance of `spread.<service>`, `reach.api` of `reach.<service>`). */
 export function checkInfo(id: string): CheckInfo | undefined {
+  const family = /^(spread|reach)\./.exec(id)?.[1];
   return (
     checkCatalog.find((c) => c.id === id) ??
-    (id.startsWith('spread.') ? checkCatalog.find((c) => c.id === 'spread.<service>') : undefined)
+    (family ? checkCatalog.find((c) => c.id === `${family}.<service>`) : undefined)
   );
 }
 

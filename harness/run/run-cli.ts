@@ -20,6 +20,7 @@ interface RunOpts {
   artifacts: string;
   keep?: boolean;
   requests: string;
+  spreadFrom: 'all' | 'one';
   scenario?: string[];
 }
 
@@ -44,6 +45,15 @@ function withRunOptions(command: Command, what: { junit: string; artifacts: stri
     .option('--junit <file>', what.junit)
     .option('--artifacts <dir>', what.artifacts, 'artifacts')
     .option('--requests <n>', 'requests per spread test', '600')
+    .addOption(
+      new Option(
+        '--spread-from <where>',
+        'all: a client task on every node (each judged on its own) and a reachability table; one: from one task of ' +
+          'the client service only (quicker, blind to the other nodes)',
+      )
+        .choices(['all', 'one'])
+        .default('all'),
+    )
     .option('--keep', what.keep);
 }
 
@@ -62,6 +72,7 @@ function pipelineOptions(opts: Omit<RunOpts, 'nodeImage'>) {
     artifactsDir: opts.artifacts,
     keep: opts.keep === true,
     requests: Number(opts.requests),
+    spreadFrom: opts.spreadFrom,
     ...(opts.scenario ? { scenarioFiles: opts.scenario } : {}),
   };
 }

@@ -13,13 +13,23 @@ import { cancellationReason } from '../core/cancel.js';
 import { EngineDiedError, explainFailure } from '../engine/engine-watch.js';
 import { formatCheckResults } from '../report/console.js';
 import { writeJunit } from '../report/junit.js';
-import { failureReason, formatSpread, writeSpreadArtifacts } from '../report/spread-report.js';
+import {
+  failureReason,
+  formatReachability,
+  formatSpread,
+  formatSpreadFromEveryNode,
+  writeSpreadArtifacts,
+} from '../report/spread-report.js';
 import { clusterSnapshotRequest } from '../snapshot/ready-cluster.js';
 import { deployLab, labClusterSpec, type Lab } from '../topology/lab.js';
 import { loadTopology } from '../topology/load-topology.js';
 import type { Topology } from '../topology/topology.js';
-import { spreadPlans, spreadTarget } from '../traffic/spread-plan.js';
-import { defaultSpreadRequest, measureSpread } from '../traffic/spread.js';
+import type { Cluster } from '../cluster/cluster.js';
+import { readSwarmState } from '../inspect/swarm-state.js';
+import { measureReachability } from '../traffic/reachability.js';
+import { measureSpreadFrom, serviceNetworks, withClientOnEveryNode } from '../traffic/spread-everywhere.js';
+import { spreadPlans, spreadTarget, type SpreadPlan } from '../traffic/spread-plan.js';
+import { defaultSpreadRequest, measureSpread, type SpreadMeasurement } from '../traffic/spread.js';
 import { familySelected, parseTestFilter, selected, type TestFilter } from '../checks/check-filter.js';
 import { applyFilter, outcomeOfCheck, type Outcome } from '../report/outcome.js';
 
@@ -32,6 +42,8 @@ export interface RunOptions {
   artifactsDir: string;
   keep: boolean;
   requests: number;
+  /** all: the by-name spread tests from a client on every node, and the reachability table; one: from plan.from. */
+  spreadFrom: 'all' | 'one';
 }
 
 export interface RunSummary {
@@ -99,36 +111,33 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
         process.stdout.write(`${formatCheckResults(shown)}\n${notes.map((n) => `${n}\n`).join('')}\n`);
       });
     await stage('spread', async () => {
-      for (const plan of spreadPlans(topology)) {
-        const { check } = plan;
-        if (!selected(filter, check)) {
-          outcomes.push({
-            stage: 'spread',
-            check,
-            subject: `${plan.from} -> ${plan.service}`,
-            status: 'skip',
-            message: 'not selected by --test',
-          });
-          continue;
-        }
+      const plans = spreadPlans(topology).filter((plan) => {
+        if (selected(filter, plan.check)) return true;
+        const subject = `${plan.from} -> ${plan.service}`;
+        outcomes.push({
+          stage: 'spread',
+          check: plan.check,
+          subject,
+          status: 'skip',
+          message: 'not selected by --test',
+        });
+        return false;
+      });
+      // Through the mesh the entry node matters, not the client's: those stay one client's tests.
+      const fromEveryNode = options.spreadFrom === 'all' ? plans.filter((p) => p.meshPort === undefined) : [];
+      for (const plan of plans.filter((p) => !fromEveryNode.includes(p))) {
         const to = await spreadTarget(deployed.cluster, plan);
         const m = await measureSpread(
           deployed.cluster,
           defaultSpreadRequest(plan.from, to, options.requests, plan.service),
           log,
         );
-        await writeSpreadArtifacts(m, options.artifactsDir, check.replace(/\./g, '-'));
+        await writeSpreadArtifacts(m, options.artifactsDir, plan.check.replace(/\./g, '-'));
         process.stdout.write(`${formatSpread(m)}\n\n`);
-        outcomes.push({
-          stage: 'spread',
-          check,
-          subject:
-            `${plan.from} -> ${to} (${m.verdict.answered} answers over ${m.verdict.replicas.length} replicas, ` +
-            `p = ${m.verdict.pValue.toPrecision(3)})`,
-          status: m.verdict.pass ? 'pass' : 'fail',
-          message: m.verdict.pass ? `p = ${m.verdict.pValue.toPrecision(3)}` : failureReason(m),
-        });
+        outcomes.push(spreadOutcome(plan.check, `${plan.from} -> ${to}`, m));
       }
+      if (options.spreadFrom === 'all')
+        outcomes.push(...(await spreadFromEveryNode(deployed.cluster, topology, fromEveryNode, options, filter, log)));
     });
   } catch (thrown) {
     // A dead engine or Ctrl-C explains the failure better than the error it caused in the step that ran.
@@ -158,6 +167,71 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
   const passed = outcomes.length > 0 && outcomes.every((o) => o.status !== 'fail');
   printStageTimes(stageSeconds);
   return { topology: topology.name, outcomes, stageSeconds, passed };
+}
+
+function spreadOutcome(check: string, path: string, m: SpreadMeasurement): Outcome {
+  const p = `p = ${m.verdict.pValue.toPrecision(3)}`;
+  return {
+    stage: 'spread',
+    check,
+    subject: `${path} (${m.verdict.answered} answers over ${m.verdict.replicas.length} replicas, ${p})`,
+    status: m.verdict.pass ? 'pass' : 'fail',
+    message: m.verdict.pass ? p : failureReason(m),
+  };
+}
+
+/**
+ * A client on every node (see spread-everywhere.ts): the by-name spread tests from each, and the reachability table
+ * (one outcome per service and path, over every node: reach.<service>).
+ */
+async function spreadFromEveryNode(
+  cluster: Cluster,
+  topology: Topology,
+  plans: readonly SpreadPlan[],
+  options: RunOptions,
+  filter: TestFilter,
+  log: Logger,
+): Promise<Outcome[]> {
+  const networks = serviceNetworks(
+    await readSwarmState(cluster),
+    topology.services.map((s) => s.name),
+  );
+  return withClientOnEveryNode(cluster, networks, log, async (clients) => {
+    const outcomes: Outcome[] = [];
+    for (const plan of plans) {
+      const to = await spreadTarget(cluster, plan);
+      const { from: _from, ...request } = defaultSpreadRequest(plan.from, to, options.requests, plan.service);
+      const all = await measureSpreadFrom(cluster, clients, request, log);
+      for (const { node, measurement, error } of all.perNode) {
+        if (measurement) {
+          await writeSpreadArtifacts(measurement, options.artifactsDir, `${plan.check.replace(/\./g, '-')}-${node}`);
+          outcomes.push(spreadOutcome(plan.check, `${node} -> ${to}`, measurement));
+        } else {
+          outcomes.push({
+            stage: 'spread',
+            check: plan.check,
+            subject: `${node} -> ${to}`,
+            status: 'fail',
+            message: error ?? '',
+          });
+        }
+      }
+      process.stdout.write(`${formatSpreadFromEveryNode(all)}\n\n`);
+    }
+    const reachChecks = topology.services.map((s) => `reach.${s.name}`).filter((c) => selected(filter, c));
+    if (reachChecks.length === 0) return outcomes;
+    const table = await measureReachability(cluster, clients, log);
+    process.stdout.write(`${formatReachability(table)}\n\n`);
+    for (const c of table.cells.filter((cell) => reachChecks.includes(`reach.${cell.service}`)))
+      outcomes.push({
+        stage: 'spread',
+        check: `reach.${c.service}`,
+        subject: `${c.from} by ${c.via} (${c.target})`,
+        status: c.answered === c.sent ? 'pass' : 'fail',
+        message: `${c.answered}/${c.sent} answered${c.error ? `: ${c.error}` : ''}`,
+      });
+    return outcomes;
+  });
 }
 
 async function writeReports(
