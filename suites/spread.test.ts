@@ -3,6 +3,8 @@ import { runIn } from '../harness/cluster/swarm-node.js';
 import type { RunningEngine } from '../harness/engine/engine.js';
 import { withLbFault } from '../harness/faults/lb-faults.js';
 import type { Topology } from '../harness/topology/topology.js';
+import { readSwarmState, runningTaskContainers } from '../harness/inspect/swarm-state.js';
+import { measureSpreadFrom, serviceNetworks, withClientOnEveryNode } from '../harness/traffic/spread-everywhere.js';
 import { defaultSpreadRequest, measureSpread } from '../harness/traffic/spread.js';
 import { restoredSharedEngine, suiteLogger } from './shared-engine.js';
 import { checkLab, labPerSuite } from './suite-lab.js';
@@ -11,7 +13,8 @@ import { checkLab, labPerSuite } from './suite-lab.js';
 // shared engine is stopped and started again, which restores it): a restored cluster must be as good as a fresh one,
 // its clocks the host's, every check clean, and a healthy round robin passes. Then one real server's weight raised to
 // 3 in the client node's lb namespace (with the scheduler switched to wrr, since Swarm's rr ignores weights) fails
-// and names that replica; restored, it passes again.
+// and names that replica; restored, it passes again. Last, from a client on every node: all pass, and a skew on a
+// node that holds no web task (invisible to the one-client test) fails that node alone.
 const log = suiteLogger('spread');
 
 const request = defaultSpreadRequest('web', 'api', 600);
@@ -75,4 +78,35 @@ describe('spread of 600 requests from web over 3 api replicas', () => {
     const restored = await measureSpread(lab().cluster, request, log);
     expect(restored.verdict.pass).toBe(true);
   }, 300_000);
+
+  it('from a client on every node: each node passes; a skew on a node without the web task fails that node alone', async () => {
+    const { cluster } = lab();
+    const swarm = await readSwarmState(cluster);
+    const { from: _from, ...toApi } = request;
+    await withClientOnEveryNode(cluster, serviceNetworks(swarm, ['web', 'api']), log, async (clients) => {
+      const started = Date.now();
+      const healthy = await measureSpreadFrom(cluster, clients, toApi, log);
+      log.info(`spread from ${clients.length} nodes in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      expect(healthy.perNode.map((n) => [n.node, n.measurement?.verdict.pass])).toEqual(
+        cluster.nodes.map((n) => [n.hostname, true]),
+      );
+      // A node the one-client test never sees: not the web task's.
+      const [webTask] = await runningTaskContainers(cluster, 'web');
+      const node = cluster.nodes.find((n) => n !== webTask?.node);
+      const model = (await snapshotDataplane(cluster, { dns: false })).models.find((m) => m.node === node?.hostname);
+      const backend = model?.networks.find((n) => n.network === 'backend');
+      const api = backend?.services.find((s) => s.service === 'api');
+      const namespace = backend?.locations[0]?.namespace;
+      if (!node || !api?.fwmark || !api.expected[0] || !namespace)
+        throw new Error('no lb state for api off the web node');
+      const skew = { kind: 'skew-weight', fwmark: api.fwmark, ip: api.expected[0].ip, weight: 3 } as const;
+      const skewed = await withLbFault(node, namespace, skew, log, () =>
+        measureSpreadFrom(cluster, clients, toApi, log),
+      );
+      expect(skewed.perNode.map((n) => [n.node, n.measurement?.verdict.pass])).toEqual(
+        cluster.nodes.map((n) => [n.hostname, n !== node]),
+      );
+      expect(skewed.pass).toBe(false);
+    });
+  }, 600_000);
 });
