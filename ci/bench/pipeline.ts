@@ -3,6 +3,7 @@
 //   npm run bench:probe    side-load of the probe image, and probe client requests/s through a VIP
 //   npm run bench:check    `check` on a 3-node web-api, repeated (and its false findings)
 //   npm run bench:spread   600 requests through the VIP measured and judged, repeated (and false alarms)
+//   npm run bench:spread-all  the same from a client on every node (its start, each round, the reachability table)
 //   npm run bench:scenario scenario steps (scale api 3 -> 2 -> 3, drain and activate a worker), repeated: the
 //                          step's wall time, and its action, Swarm convergence and checks on every node apart
 // Add --node-image=bookworm (Docker 20.10.24) or sid (28.5.2) to measure other nodes (default trixie, 26.1.5).
@@ -20,13 +21,15 @@ import { defaultNodeSuite, defaultVmSuite } from '../../harness/images/debian-su
 import { sideLoadImage } from '../../harness/cluster/side-load.js';
 import { deployLab } from '../../harness/topology/lab.js';
 import { loadTopology } from '../../harness/topology/load-topology.js';
-import { runningTaskContainers } from '../../harness/inspect/swarm-state.js';
+import { readSwarmState, runningTaskContainers } from '../../harness/inspect/swarm-state.js';
 import { runProbeClient } from '../../harness/traffic/probe-client.js';
 import { parseScenario } from '../../harness/scenario/load-scenario.js';
 import { runScenarioStep, scenarioState } from '../../harness/scenario/run-scenario.js';
 import { clientRate } from '../../harness/traffic/probe-records.js';
 import { probeImage } from '../../harness/images/probe-image.js';
 import { defaultSpreadRequest, measureSpread } from '../../harness/traffic/spread.js';
+import { measureReachability } from '../../harness/traffic/reachability.js';
+import { measureSpreadFrom, serviceNetworks, withClientOnEveryNode } from '../../harness/traffic/spread-everywhere.js';
 import { defaultSpreadOptions } from '../../harness/traffic/spread-statistics.js';
 
 const what = process.argv[2] ?? 'check';
@@ -175,6 +178,34 @@ try {
           `median ${seconds(times[Math.floor(times.length / 2)] ?? 0)}`,
         ]);
         rows.push([`failures at alpha ${defaultSpreadOptions.alpha} on a healthy cluster`, `${failures} of ${repeat}`]);
+      } else if (what === 'spread-all') {
+        const { from: _from, ...toApi } = defaultSpreadRequest('web', 'api', 600);
+        const networks = serviceNetworks(await readSwarmState(lab.cluster), ['web', 'api']);
+        const t0 = Date.now();
+        await withClientOnEveryNode(lab.cluster, networks, log, async (clients) => {
+          rows.push(['a client task on every node started', seconds(Date.now() - t0)]);
+          const times: number[] = [];
+          let failedNodes = 0;
+          for (let i = 0; i < repeat; i++) {
+            const t1 = Date.now();
+            const all = await measureSpreadFrom(lab.cluster, clients, toApi, log);
+            times.push(Date.now() - t1);
+            failedNodes += all.perNode.filter((n) => n.measurement?.verdict.pass !== true).length;
+          }
+          times.sort((a, b) => a - b);
+          rows.push([
+            `600 requests from each of ${clients.length} nodes, ${repeat} runs`,
+            `median ${seconds(times[Math.floor(times.length / 2)] ?? 0)}, max ${seconds(times[times.length - 1] ?? 0)}`,
+          ]);
+          rows.push(['nodes failing on a healthy cluster', `${failedNodes} of ${repeat * clients.length}`]);
+          const t2 = Date.now();
+          const table = await measureReachability(lab.cluster, clients, log);
+          rows.push([
+            `reachability table (${table.cells.length} cells)`,
+            `${seconds(Date.now() - t2)}, ${table.cells.filter((c) => c.answered < c.sent).length} failing`,
+          ]);
+        });
+        rows.push(['spread --from all as a whole (start, spread, table, removal)', seconds(Date.now() - t0)]);
       }
     } finally {
       await lab.destroy();
