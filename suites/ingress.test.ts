@@ -59,8 +59,7 @@ describe('ingress: api published through the routing mesh', () => {
     const ingress = model?.networks.find((n) => n.ingress);
     const vip = ingress?.services.find((s) => s.service === 'api')?.vip;
     const vipIface = model?.ingress?.addresses?.find((a) => a.address === vip)?.iface;
-    const endpoint = ingress?.nodeView.containers.find((c) => c.key === 'ingress-sbox')?.ip;
-    const gateway = model ? ingressGatewayAddress(model, endpoint) : undefined;
+    const gateway = model ? ingressGatewayAddress(model, ingress?.nodeView.subnet) : undefined;
     if (!node || !rule || !pool?.reals[0] || !vip || !vipIface || !gateway)
       throw new Error(`no ingress_sbox state for port ${publishedPort} on node ${nodeIndex}`);
     return { node, fwmark: rule.mark, firstReal: pool.reals[0].address, vip, vipIface, gateway };

@@ -1,3 +1,4 @@
+import { containsAddress, parseCidr } from '../core/ipv4.js';
 import type { IptablesRule } from '../inspect/iptables.js';
 import type { NodeLbModel } from '../inspect/lb-model.js';
 import type { CheckResult, CheckSubject } from './check-result.js';
@@ -10,11 +11,11 @@ import type { CheckResult, CheckSubject } from './check-result.js';
  * elsewhere), nat OUTPUT (from the node itself) and filter FORWARD. With the service's last task they go.
  */
 
-/** ingress_sbox's address on docker_gwbridge: the one that is not its address on the ingress network. */
-export function ingressGatewayAddress(model: NodeLbModel, ingressEndpoint: string | undefined): string | undefined {
-  const addresses = model.ingress?.addresses ?? [];
-  const onIngress = addresses.find((a) => a.address === ingressEndpoint)?.iface;
-  return addresses.find((a) => a.iface !== onIngress && a.iface !== 'lo')?.address;
+/** ingress_sbox's address on docker_gwbridge: its one IPv4 address outside the ingress subnet and the loopback. */
+export function ingressGatewayAddress(model: NodeLbModel, ingressSubnet: string | undefined): string | undefined {
+  const subnet = ingressSubnet ? parseCidr(ingressSubnet) : undefined;
+  if (!subnet || typeof subnet === 'string') return undefined;
+  return model.ingress?.addresses?.find((a) => a.iface !== 'lo' && !containsAddress(subnet, a.address))?.address;
 }
 
 const jumps: [string, string][] = [

@@ -15,7 +15,7 @@ describe('reachability paths', () => {
       ['api', 'name'],
       ['api', 'vip'],
       ['api', 'tasks'],
-      ...swarm.nodes.map((n) => ['api', `mesh ${n.hostname}`]),
+      ...['m1', 'w1', 'w2'].map((n) => ['api', `mesh ingress-${n}`]),
       ['web', 'name'],
       ['web', 'vip'],
       ['web', 'tasks'],
@@ -24,7 +24,7 @@ describe('reachability paths', () => {
     expect(paths.find((p) => p.service === 'api' && p.via === 'vip')?.target).toBe(`${backendVip?.address}:80`);
     expect(paths.filter((p) => p.resolveEach).map((p) => p.via)).toEqual(['tasks', 'tasks']);
     expect(paths.filter((p) => p.via.startsWith('mesh')).map((p) => p.target)).toEqual(
-      swarm.nodes.map((n) => `${n.address}:8080`),
+      ['m1', 'w1', 'w2'].map((n) => `${swarm.nodes.find((x) => x.hostname === `ingress-${n}`)?.address}:8080`),
     );
   });
 
