@@ -54,12 +54,14 @@ export function reachabilityPaths(swarm: SwarmState, clientService: string): Rea
     ...s.publishedPorts
       .filter((p) => p.mode === 'ingress' && p.protocol === 'tcp' && p.targetPort === probePort)
       .flatMap((p) =>
-        [...swarm.nodes].sort((a, b) => a.hostname.localeCompare(b.hostname)).map((n) => ({
-          service: s.name,
-          via: `mesh ${n.hostname}`,
-          target: `${n.address}:${p.publishedPort}`,
-          resolveEach: false,
-        })),
+        [...swarm.nodes]
+          .sort((a, b) => a.hostname.localeCompare(b.hostname))
+          .map((n) => ({
+            service: s.name,
+            via: `mesh ${n.hostname}`,
+            target: `${n.address}:${p.publishedPort}`,
+            resolveEach: false,
+          })),
       ),
   ]);
 }
