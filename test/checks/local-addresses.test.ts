@@ -12,8 +12,8 @@ const dir = 'docker-26.1.5-ingress-addresses';
 const nodes = ['m1', 'w1', 'w2'];
 const watched = /local-addresses|host-rules/;
 
-function results(edit?: (file: string, text: string) => string): CheckResult[] {
-  const fixture = clusterFixture(dir, nodes, edit);
+function results(edit?: (file: string, text: string) => string, from = dir): CheckResult[] {
+  const fixture = clusterFixture(from, nodes, edit);
   return fixture.dumps
     .flatMap((d) => {
       const model = buildNodeModel(d, fixture.swarm);
@@ -62,7 +62,7 @@ describe('addresses and routes of a namespace (ip -o -4 addr, ip -4 route)', () 
   });
 });
 
-describe('local addresses and the host side of the routing mesh, on a captured ingress deployment (Docker 26.1.5)', () => {
+describe('local addresses and the host side of the routing mesh, on captured ingress deployments', () => {
   it('pass on every node: the lb and ingress_sbox addresses, one alias per VIP, the routes, DOCKER-INGRESS', () => {
     const healthy = results();
     expect(healthy.map((r) => [r.check, r.node, r.status])).toEqual(
@@ -74,6 +74,14 @@ describe('local addresses and the host side of the routing mesh, on a captured i
     );
     expect(healthy[0]?.seen).toBe(
       'eth0: 10.0.1.4/24, aliases 10.0.1.2, 10.0.1.5; 10.0.1.0/24 dev eth0 proto kernel scope link src 10.0.1.4',
+    );
+  });
+
+  it('pass on Docker 20.10.24 too, whose rule for the replies matches with `-m state` instead of conntrack', () => {
+    const older = results(undefined, 'docker-20.10.24-ingress-addresses');
+    expect(older.map((r) => r.status)).toEqual(nodes.flatMap(() => ['pass', 'pass', 'pass']));
+    expect(fixtureText('docker-20.10.24-ingress-addresses', 'w1.node-dump.txt')).toContain(
+      '-A DOCKER-INGRESS -p tcp -m state --state RELATED,ESTABLISHED -m tcp --sport 8080 -j ACCEPT',
     );
   });
 
