@@ -136,8 +136,15 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
         process.stdout.write(`${formatSpread(m)}\n\n`);
         outcomes.push(spreadOutcome(plan.check, `${plan.from} -> ${to}`, m));
       }
-      if (options.spreadFrom === 'all')
-        outcomes.push(...(await spreadFromEveryNode(deployed.cluster, topology, fromEveryNode, options, filter, log)));
+      // Reachability covers the probe services (their answers name them); a topology of other images has none.
+      const reachChecks = topology.services
+        .filter((s) => s.image === undefined && s.replicas !== 0)
+        .map((s) => `reach.${s.name}`)
+        .filter((c) => selected(filter, c));
+      if (options.spreadFrom === 'all' && (fromEveryNode.length > 0 || reachChecks.length > 0))
+        outcomes.push(
+          ...(await spreadFromEveryNode(deployed.cluster, topology, fromEveryNode, reachChecks, options, log)),
+        );
     });
   } catch (thrown) {
     // A dead engine or Ctrl-C explains the failure better than the error it caused in the step that ran.
@@ -188,8 +195,8 @@ async function spreadFromEveryNode(
   cluster: Cluster,
   topology: Topology,
   plans: readonly SpreadPlan[],
+  reachChecks: readonly string[],
   options: RunOptions,
-  filter: TestFilter,
   log: Logger,
 ): Promise<Outcome[]> {
   const networks = serviceNetworks(
@@ -218,7 +225,6 @@ async function spreadFromEveryNode(
       }
       process.stdout.write(`${formatSpreadFromEveryNode(all)}\n\n`);
     }
-    const reachChecks = topology.services.map((s) => `reach.${s.name}`).filter((c) => selected(filter, c));
     if (reachChecks.length === 0) return outcomes;
     const table = await measureReachability(cluster, clients, log);
     process.stdout.write(`${formatReachability(table)}\n\n`);
