@@ -10,6 +10,7 @@ import { checkIpvsAttributes, checkSnat } from './lb-path-checks.js';
 export function runIngressChecks(model: NodeLbModel, swarm: SwarmState): CheckResult[] {
   const results: CheckResult[] = [];
   const ingressNetwork = model.networks.find((n) => n.ingress);
+  const gateway = ingressGatewayAddress(model, ingressNetwork?.nodeView.subnet);
   for (const service of swarm.services) {
     for (const port of service.publishedPorts.filter((p) => p.mode === 'ingress')) {
       const subject = {
@@ -39,7 +40,6 @@ export function runIngressChecks(model: NodeLbModel, swarm: SwarmState): CheckRe
           : `no PREROUTING MARK rule for --dport ${port.publishedPort}: no task of ${service.name} runs`,
         seen: sbox ? rules.map((r) => r.text).join('; ') || 'no rule' : 'no ingress_sbox namespace on this node',
       });
-      const gateway = ingressGatewayAddress(model, ingressNetwork?.nodeView.subnet);
       if (model.hostRules && gateway)
         results.push(
           checkIngressHostRules({ ...subject, namespace: 'host' }, model.hostRules, port, gateway, wanted === 1),

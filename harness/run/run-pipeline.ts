@@ -25,9 +25,8 @@ import { deployLab, labClusterSpec, type Lab } from '../topology/lab.js';
 import { loadTopology } from '../topology/load-topology.js';
 import type { Topology } from '../topology/topology.js';
 import type { Cluster } from '../cluster/cluster.js';
-import { readSwarmState } from '../inspect/swarm-state.js';
 import { measureReachability } from '../traffic/reachability.js';
-import { measureSpreadFrom, serviceNetworks, withClientOnEveryNode } from '../traffic/spread-everywhere.js';
+import { measureSpreadFrom, withClientOnEveryNode } from '../traffic/spread-everywhere.js';
 import { spreadPlans, spreadTarget, type SpreadPlan } from '../traffic/spread-plan.js';
 import { defaultSpreadRequest, measureSpread, type SpreadMeasurement } from '../traffic/spread.js';
 import { familySelected, parseTestFilter, selected, type TestFilter } from '../checks/check-filter.js';
@@ -199,11 +198,8 @@ async function spreadFromEveryNode(
   options: RunOptions,
   log: Logger,
 ): Promise<Outcome[]> {
-  const networks = serviceNetworks(
-    await readSwarmState(cluster),
-    topology.services.map((s) => s.name),
-  );
-  return withClientOnEveryNode(cluster, networks, log, async (clients) => {
+  const services = topology.services.map((s) => s.name);
+  return withClientOnEveryNode(cluster, services, log, async (clients) => {
     const outcomes: Outcome[] = [];
     for (const plan of plans) {
       const to = await spreadTarget(cluster, plan);

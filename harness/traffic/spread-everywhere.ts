@@ -8,7 +8,7 @@ import { cleanupOnInterrupt, sharedCleanup } from '../core/interrupt.js';
 import type { Logger } from '../core/log.js';
 import { probeImage } from '../images/probe-image.js';
 import { waitUntilResolves } from '../inspect/dns-view.js';
-import { runningTaskContainers, type SwarmState } from '../inspect/swarm-state.js';
+import { readSwarmState, runningTaskContainers, type SwarmState } from '../inspect/swarm-state.js';
 import { serviceCreateArgs, undeployTopology, waitForConvergence } from '../topology/deploy.js';
 import type { Topology } from '../topology/topology.js';
 import { measureSpread, type SpreadMeasurement, type SpreadRequest } from './spread.js';
@@ -36,9 +36,12 @@ export interface SpreadFromEveryNode {
   pass: boolean;
 }
 
-/** The overlay networks of the cluster's services (by their VIPs, or their tasks' addresses for dnsrr), not ingress. */
-export function serviceNetworks(swarm: SwarmState, services: readonly string[]): string[] {
-  const found = swarm.services.filter((s) => services.includes(s.name));
+/**
+ * The overlay networks of the cluster's services (by their VIPs, or their tasks' addresses for dnsrr), not ingress;
+ * of every service when none is named.
+ */
+function serviceNetworks(swarm: SwarmState, services: readonly string[] | undefined): string[] {
+  const found = swarm.services.filter((s) => services === undefined || services.includes(s.name));
   const byVip = found.flatMap((s) => s.vips.map((v) => swarm.networks.find((n) => n.id === v.networkId)?.name));
   const byTask = swarm.tasks
     .filter((t) => found.some((s) => s.id === t.serviceId))
@@ -59,15 +62,17 @@ function clientTopology(networks: string[]): Topology {
 }
 
 /**
- * Runs `use` with a client task on every node that can run one, on `networks`: the global client service is created
- * first and removed afterwards whatever `use` did (and on Ctrl-C). The clients come sorted by node.
+ * Runs `use` with a client task on every node that can run one, on the networks of `services` (of every service when
+ * undefined): the global client service is created first and removed afterwards whatever `use` did (and on Ctrl-C).
+ * The clients come sorted by node.
  */
 export async function withClientOnEveryNode<T>(
   cluster: Cluster,
-  networks: string[],
+  services: readonly string[] | undefined,
   log: Logger,
   use: (clients: TaskContainer[]) => Promise<T>,
 ): Promise<T> {
+  const networks = serviceNetworks(await readSwarmState(cluster), services);
   if (networks.length === 0) throw new SwarmlabError('spread', 'no overlay network for a client task to join');
   const topology = clientTopology(networks);
   const [service] = topology.services;

@@ -10,9 +10,8 @@ import {
   writeSpreadArtifacts,
 } from '../report/spread-report.js';
 import { measureSpread, type SpreadMeasurement } from './spread.js';
-import { readSwarmState } from '../inspect/swarm-state.js';
 import { measureReachability } from './reachability.js';
-import { measureSpreadFrom, serviceNetworks, withClientOnEveryNode } from './spread-everywhere.js';
+import { measureSpreadFrom, withClientOnEveryNode } from './spread-everywhere.js';
 import { defaultSpreadOptions } from './spread-statistics.js';
 
 interface SpreadOpts extends ClusterSelection {
@@ -106,12 +105,7 @@ export function registerTrafficCommands(program: Command, log: Logger): void {
         expect: opts.expect,
       };
       if (opts.from === 'all') {
-        const swarm = await readSwarmState(cluster);
-        const networks = serviceNetworks(
-          swarm,
-          swarm.services.map((s) => s.name),
-        );
-        const { spread, reach } = await withClientOnEveryNode(cluster, networks, log, async (clients) => ({
+        const { spread, reach } = await withClientOnEveryNode(cluster, undefined, log, async (clients) => ({
           spread: await measureSpreadFrom(cluster, clients, request, log),
           reach: await measureReachability(cluster, clients, log),
         }));
