@@ -61,10 +61,10 @@ describe('spread of 600 requests from web over 3 api replicas', () => {
   it('from a client on every node: each node passes; a skew on a node without the web task fails that node alone', async () => {
     const { cluster } = lab();
     const { from: _from, ...toApi } = request;
-    await withClientOnEveryNode(cluster, ['web', 'api'], log, async (clients) => {
+    await withClientOnEveryNode(cluster, ['web', 'api'], log, async (everyNode) => {
       const started = Date.now();
-      const healthy = await measureSpreadFrom(cluster, clients, toApi, log);
-      log.info(`spread from ${clients.length} nodes in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      const healthy = await measureSpreadFrom(cluster, everyNode, toApi, log);
+      log.info(`spread from ${everyNode.clients.length} nodes in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       expect(healthy.perNode.map((n) => [n.node, n.measurement?.verdict.pass])).toEqual(
         cluster.nodes.map((n) => [n.hostname, true]),
       );
@@ -79,7 +79,7 @@ describe('spread of 600 requests from web over 3 api replicas', () => {
       if (!node || !api?.fwmark || !victim || !namespace) throw new Error('no lb state for api off the web node');
       const skew = { kind: 'skew-weight', fwmark: api.fwmark, ip: victim.ip, weight: 3 } as const;
       const skewed = await withLbFault(node, namespace, skew, log, () =>
-        measureSpreadFrom(cluster, clients, toApi, log),
+        measureSpreadFrom(cluster, everyNode, toApi, log),
       );
       expect(skewed.perNode.map((n) => [n.node, n.measurement?.verdict.pass])).toEqual(
         cluster.nodes.map((n) => [n.hostname, n !== node]),

@@ -181,13 +181,14 @@ try {
       } else if (what === 'spread-all') {
         const { from: _from, ...toApi } = defaultSpreadRequest('web', 'api', 600);
         const t0 = Date.now();
-        await withClientOnEveryNode(lab.cluster, ['web', 'api'], log, async (clients) => {
+        await withClientOnEveryNode(lab.cluster, ['web', 'api'], log, async (everyNode) => {
+          const { clients } = everyNode;
           rows.push(['a client task on every node started', seconds(Date.now() - t0)]);
           const times: number[] = [];
           let failedNodes = 0;
           for (let i = 0; i < repeat; i++) {
             const t1 = Date.now();
-            const all = await measureSpreadFrom(lab.cluster, clients, toApi, log);
+            const all = await measureSpreadFrom(lab.cluster, everyNode, toApi, log);
             times.push(Date.now() - t1);
             failedNodes += all.perNode.filter((n) => n.measurement?.verdict.pass !== true).length;
           }

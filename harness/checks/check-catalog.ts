@@ -254,8 +254,8 @@ export const checkCatalog: readonly CheckInfo[] = [
     reads: "each node's own iptables-save (the dind node's namespace), against ingress_sbox's docker_gwbridge address",
     passes:
       'nat DOCKER-INGRESS DNATs the published port to ingress_sbox on docker_gwbridge, filter DOCKER-INGRESS accepts ' +
-      'the port and its replies, and nat PREROUTING, nat OUTPUT and filter FORWARD jump to DOCKER-INGRESS; none of ' +
-      'these for a port whose service has no task',
+      'the port and its replies, and nat PREROUTING, nat OUTPUT and filter FORWARD jump to DOCKER-INGRESS (directly, ' +
+      'or through DOCKER-FORWARD on Docker 28); none of these for a port whose service has no task',
     finding: 'requests to the published port on this node never reach the routing mesh (refused or dropped here)',
     appliesTo: 'services publishing a port in ingress mode, on every node',
     relatedReports: ['moby#46636'],

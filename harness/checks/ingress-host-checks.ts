@@ -8,7 +8,9 @@ import type { CheckResult, CheckSubject } from './check-result.js';
  * only through the node's DOCKER-INGRESS chains, which Docker fills per published port (libnetwork's
  * generateIngressRules): in nat a DNAT of the port to ingress_sbox's address on docker_gwbridge, in filter an ACCEPT
  * of the port and one of the replies from it; and the jumps to those chains from nat PREROUTING (requests from
- * elsewhere), nat OUTPUT (from the node itself) and filter FORWARD. With the service's last task they go.
+ * elsewhere), nat OUTPUT (from the node itself) and filter FORWARD. With the service's last task they go. Docker 28
+ * moved its FORWARD rules into a DOCKER-FORWARD chain that FORWARD jumps to, so a jump counts when it is reached
+ * through other chains too (captures of 28.5.2: FORWARD -> DOCKER-FORWARD -> DOCKER-INGRESS).
  */
 
 /** ingress_sbox's address on docker_gwbridge: its one IPv4 address outside the ingress subnet and the loopback. */
@@ -23,6 +25,23 @@ const jumps: [string, string][] = [
   ['nat', 'OUTPUT'],
   ['filter', 'FORWARD'],
 ];
+
+/** Whether `chain` jumps to `target`, directly or through chains it jumps to. */
+function reaches(
+  rules: readonly IptablesRule[],
+  table: string,
+  chain: string,
+  target: string,
+  seen = new Set<string>(),
+): boolean {
+  seen.add(chain);
+  return rules.some(
+    (r) =>
+      r.table === table &&
+      r.chain === chain &&
+      (r.target === target || (!seen.has(r.target) && reaches(rules, table, r.target, target, seen))),
+  );
+}
 
 function matchesPort(rule: IptablesRule, protocol: string, flag: '--dport' | '--sport', port: number): boolean {
   return new RegExp(`-p ${protocol}\\b`).test(rule.text) && new RegExp(`${flag} ${port}(\\s|$)`).test(rule.text);
@@ -45,9 +64,7 @@ export function checkIngressHostRules(
   const acceptOut = accept.filter(
     (r) => matchesPort(r, protocol, '--sport', publishedPort) && /ESTABLISHED/.test(r.text),
   );
-  const missingJumps = jumps.filter(
-    ([table, chain]) => !rules.some((r) => r.table === table && r.chain === chain && r.target === 'DOCKER-INGRESS'),
-  );
+  const missingJumps = jumps.filter(([table, chain]) => !reaches(rules, table, chain, 'DOCKER-INGRESS'));
   const what = `${publishedPort}/${protocol}`;
   const problems = wanted
     ? [
@@ -65,7 +82,7 @@ export function checkIngressHostRules(
     ...subject,
     expected: wanted
       ? `DOCKER-INGRESS: nat DNAT of ${what} to ${gateway}:${publishedPort} (ingress_sbox), filter ACCEPT of the ` +
-        'port and of its replies; jumps to it from nat PREROUTING, nat OUTPUT and filter FORWARD'
+        'port and of its replies; jumps to it (directly or through other chains) from nat PREROUTING, nat OUTPUT and filter FORWARD'
       : `no DOCKER-INGRESS rule for ${what}: no task of the service runs`,
     seen:
       problems.join('; ') || (wanted ? `${rightDnat[0]?.text}; ${acceptIn.length + acceptOut.length} ACCEPT` : 'none'),

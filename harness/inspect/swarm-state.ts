@@ -35,9 +35,27 @@ export interface SwarmTask {
   addresses: { networkId: string; networkName: string; address: string }[];
 }
 
+export interface SwarmNodeState {
+  id: string;
+  hostname: string;
+  /** Its role now, which may differ from the one it was created for. */
+  role: 'manager' | 'worker';
+  /** The address it advertises. */
+  address: string;
+  /** Spec.Availability: active, pause or drain. */
+  availability: string;
+  /** Status.State: ready, down, unknown or disconnected. */
+  status: string;
+}
+
+/** Swarm starts new tasks only on a node that is ready and active: a global service has none on the others. */
+export function takesNewTasks(node: SwarmNodeState): boolean {
+  return node.status === 'ready' && node.availability === 'active';
+}
+
 export interface SwarmState {
-  /** Each node as the managers see it: its role now and the address it advertises. */
-  nodes: { id: string; hostname: string; role: 'manager' | 'worker'; address: string }[];
+  /** Each node as the managers see it. */
+  nodes: SwarmNodeState[];
   networks: { id: string; name: string }[];
   services: SwarmService[];
   tasks: SwarmTask[];
@@ -88,6 +106,8 @@ export function parseSwarmState(text: string): SwarmState {
       hostname: String(record(n['Description'])['Hostname'] ?? ''),
       role: record(n['Spec'])['Role'] === 'manager' ? ('manager' as const) : ('worker' as const),
       address: String(record(n['Status'])['Addr'] ?? ''),
+      availability: String(record(n['Spec'])['Availability'] ?? ''),
+      status: String(record(n['Status'])['State'] ?? ''),
     };
   });
   const networks = new Map<string, string>();

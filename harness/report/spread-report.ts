@@ -48,23 +48,27 @@ export function formatSpread(m: SpreadMeasurement): string {
 
 /** `spread --from all`: each node's full spread, then one line per node (the node x replica picture at a glance). */
 export function formatSpreadFromEveryNode(all: SpreadFromEveryNode): string {
-  const sections = all.perNode.map((n) =>
-    n.measurement ? formatSpread(n.measurement) : `${n.node}: ERROR ${n.error}`,
-  );
+  const sections = all.perNode.flatMap((n) => {
+    if (n.skipped !== undefined) return [];
+    return [n.measurement ? formatSpread(n.measurement) : `${n.node}: ERROR ${n.error}`];
+  });
   const width = Math.max(...all.perNode.map((n) => n.node.length), 4);
   const summary = all.perNode.map((n) => {
     const m = n.measurement;
+    if (n.skipped !== undefined) return `  ${n.node.padEnd(width)}  SKIP   no client task: ${n.skipped}`;
     if (!m) return `  ${n.node.padEnd(width)}  ERROR  ${n.error}`;
     const counts = m.verdict.replicas.map((r) => `${r.replica} ${r.count}`).join(', ');
     return `  ${n.node.padEnd(width)}  ${m.verdict.pass ? 'PASS ' : 'FAIL '}  ${counts}${m.verdict.pass ? '' : ` (${failureReason(m)})`}`;
   });
-  const failed = all.perNode.filter((n) => n.measurement?.verdict.pass !== true).map((n) => n.node);
+  const failed = all.perNode
+    .filter((n) => n.skipped === undefined && n.measurement?.verdict.pass !== true)
+    .map((n) => n.node);
   return [
     ...sections,
     '',
     `spread to ${all.to} from a client on every node:`,
     ...summary,
-    all.pass ? 'PASS' : `FAIL on ${failed.join(', ')}`,
+    all.pass ? 'PASS' : failed.length ? `FAIL on ${failed.join(', ')}` : 'FAIL: no node has a client task',
   ].join('\n');
 }
 

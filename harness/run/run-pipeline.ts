@@ -199,14 +199,22 @@ async function spreadFromEveryNode(
   log: Logger,
 ): Promise<Outcome[]> {
   const services = topology.services.map((s) => s.name);
-  return withClientOnEveryNode(cluster, services, log, async (clients) => {
+  return withClientOnEveryNode(cluster, services, log, async (everyNode) => {
     const outcomes: Outcome[] = [];
     for (const plan of plans) {
       const to = await spreadTarget(cluster, plan);
       const { from: _from, ...request } = defaultSpreadRequest(plan.from, to, options.requests, plan.service);
-      const all = await measureSpreadFrom(cluster, clients, request, log);
-      for (const { node, measurement, error } of all.perNode) {
-        if (measurement) {
+      const all = await measureSpreadFrom(cluster, everyNode, request, log);
+      for (const { node, measurement, error, skipped } of all.perNode) {
+        if (skipped !== undefined) {
+          outcomes.push({
+            stage: 'spread',
+            check: plan.check,
+            subject: `${node} -> ${to}`,
+            status: 'skip',
+            message: `no client task: ${skipped}`,
+          });
+        } else if (measurement) {
           await writeSpreadArtifacts(measurement, options.artifactsDir, `${plan.check.replace(/\./g, '-')}-${node}`);
           outcomes.push(spreadOutcome(plan.check, `${node} -> ${to}`, measurement));
         } else {
@@ -222,7 +230,7 @@ async function spreadFromEveryNode(
       process.stdout.write(`${formatSpreadFromEveryNode(all)}\n\n`);
     }
     if (reachChecks.length === 0) return outcomes;
-    const table = await measureReachability(cluster, clients, log);
+    const table = await measureReachability(cluster, everyNode.clients, log);
     process.stdout.write(`${formatReachability(table)}\n\n`);
     for (const c of table.cells.filter((cell) => reachChecks.includes(`reach.${cell.service}`)))
       outcomes.push({

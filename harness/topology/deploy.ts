@@ -149,7 +149,7 @@ export async function waitForConvergence(
     },
     async () => {
       const state = await readSwarmState(cluster);
-      const pending = pendingServices(state, topology, cluster.nodes.length);
+      const pending = pendingServices(state, topology);
       return pending.length === 0 ? { done: true, value: state } : { done: false, seen: pending.join(' | ') };
     },
   );

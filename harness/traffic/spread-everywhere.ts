@@ -8,7 +8,7 @@ import { cleanupOnInterrupt, sharedCleanup } from '../core/interrupt.js';
 import type { Logger } from '../core/log.js';
 import { probeImage } from '../images/probe-image.js';
 import { waitUntilResolves } from '../inspect/dns-view.js';
-import { readSwarmState, runningTaskContainers, type SwarmState } from '../inspect/swarm-state.js';
+import { readSwarmState, runningTaskContainers, type SwarmNodeState, type SwarmState } from '../inspect/swarm-state.js';
 import { serviceCreateArgs, undeployTopology, waitForConvergence } from '../topology/deploy.js';
 import type { Topology } from '../topology/topology.js';
 import { measureSpread, type SpreadMeasurement, type SpreadRequest } from './spread.js';
@@ -28,6 +28,14 @@ export interface NodeSpread {
   measurement?: SpreadMeasurement;
   /** Why this node's client could not measure (its task never resolved the target, the probe failed). */
   error?: string;
+  /** Why this node has no client to measure from (drained, paused, down): not a failure of its load balancer. */
+  skipped?: string;
+}
+
+/** The client tasks, sorted by node, and the nodes Swarm gave none, each with why. */
+export interface EveryNodeClients {
+  clients: TaskContainer[];
+  withoutClient: { node: string; why: string }[];
 }
 
 export interface SpreadFromEveryNode {
@@ -61,16 +69,22 @@ function clientTopology(networks: string[]): Topology {
   };
 }
 
+/** A node without a task of a global service: Swarm starts none on a node that is drained, paused or not ready. */
+function whyNoTask(node: SwarmNodeState): string {
+  if (node.status !== 'ready') return `node ${node.status}`;
+  if (node.availability !== 'active') return `availability ${node.availability}`;
+  return 'no client task';
+}
+
 /**
  * Runs `use` with a client task on every node that can run one, on the networks of `services` (of every service when
  * undefined): the global client service is created first and removed afterwards whatever `use` did (and on Ctrl-C).
- * The clients come sorted by node.
  */
 export async function withClientOnEveryNode<T>(
   cluster: Cluster,
   services: readonly string[] | undefined,
   log: Logger,
-  use: (clients: TaskContainer[]) => Promise<T>,
+  use: (everyNode: EveryNodeClients) => Promise<T>,
 ): Promise<T> {
   const networks = serviceNetworks(await readSwarmState(cluster), services);
   if (networks.length === 0) throw new SwarmlabError('spread', 'no overlay network for a client task to join');
@@ -89,21 +103,32 @@ export async function withClientOnEveryNode<T>(
       },
     );
     const clients = await runningTaskContainers(cluster, everyNodeClient);
-    return await use(clients.sort((a, b) => a.node.hostname.localeCompare(b.node.hostname)));
+    const withClient = new Set(clients.map((c) => c.node.hostname));
+    const withoutClient = (await readSwarmState(cluster)).nodes
+      .filter((n) => !withClient.has(n.hostname))
+      .map((n) => ({ node: n.hostname, why: whyNoTask(n) }));
+    if (withoutClient.length) log.info(`no client on ${withoutClient.map((n) => `${n.node} (${n.why})`).join(', ')}`);
+    return await use({
+      clients: clients.sort((a, b) => a.node.hostname.localeCompare(b.node.hostname)),
+      withoutClient: withoutClient.sort((a, b) => a.node.localeCompare(b.node)),
+    });
   } finally {
     await remove();
     unregister();
   }
 }
 
-/** The spread test from each client in turn (side by side they would share the engine's CPU and skew each other). */
+/**
+ * The spread test from each client in turn (side by side they would share the engine's CPU and skew each other); a
+ * node without a client is listed as skipped, and passes or fails nothing.
+ */
 export async function measureSpreadFrom(
   cluster: Cluster,
-  clients: readonly TaskContainer[],
+  { clients, withoutClient }: EveryNodeClients,
   request: Omit<SpreadRequest, 'from'>,
   log: Logger,
 ): Promise<SpreadFromEveryNode> {
-  const perNode: NodeSpread[] = [];
+  const perNode: NodeSpread[] = withoutClient.map((n) => ({ node: n.node, skipped: n.why }));
   for (const client of clients) {
     try {
       await waitUntilResolves(client, request.to.replace(/:\d+$/, ''));
@@ -118,6 +143,12 @@ export async function measureSpreadFrom(
       perNode.push({ node: client.node.hostname, error: errorMessage(error) });
     }
   }
-  const pass = perNode.length > 0 && perNode.every((n) => n.measurement?.verdict.pass === true);
-  return { to: request.to, perNode, pass };
+  return judgeEveryNode(request.to, perNode);
+}
+
+/** Passes when every node with a client passed, and there is one; a node without a client decides nothing. */
+export function judgeEveryNode(to: string, perNode: readonly NodeSpread[]): SpreadFromEveryNode {
+  const measured = perNode.filter((n) => n.skipped === undefined);
+  const pass = measured.length > 0 && measured.every((n) => n.measurement?.verdict.pass === true);
+  return { to, perNode: [...perNode].sort((a, b) => a.node.localeCompare(b.node)), pass };
 }

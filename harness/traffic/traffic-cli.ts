@@ -105,9 +105,9 @@ export function registerTrafficCommands(program: Command, log: Logger): void {
         expect: opts.expect,
       };
       if (opts.from === 'all') {
-        const { spread, reach } = await withClientOnEveryNode(cluster, undefined, log, async (clients) => ({
-          spread: await measureSpreadFrom(cluster, clients, request, log),
-          reach: await measureReachability(cluster, clients, log),
+        const { spread, reach } = await withClientOnEveryNode(cluster, undefined, log, async (everyNode) => ({
+          spread: await measureSpreadFrom(cluster, everyNode, request, log),
+          reach: await measureReachability(cluster, everyNode.clients, log),
         }));
         for (const { node, measurement } of spread.perNode)
           if (opts.artifacts && measurement) await writeSpreadArtifacts(measurement, opts.artifacts, `spread-${node}`);

@@ -77,13 +77,34 @@ describe('local addresses and the host side of the routing mesh, on captured ing
     );
   });
 
-  it('pass on Docker 20.10.24 too, whose rule for the replies matches with `-m state` instead of conntrack', () => {
-    const older = results(undefined, 'docker-20.10.24-ingress-addresses');
-    expect(older.map((r) => r.status)).toEqual(nodes.flatMap(() => ['pass', 'pass', 'pass']));
-    expect(fixtureText('docker-20.10.24-ingress-addresses', 'w1.node-dump.txt')).toContain(
-      '-A DOCKER-INGRESS -p tcp -m state --state RELATED,ESTABLISHED -m tcp --sport 8080 -j ACCEPT',
-    );
+  it('pass on Docker 28.5.2, whose FORWARD reaches DOCKER-INGRESS through DOCKER-FORWARD', () => {
+    const newer = 'docker-28.5.2-ingress-addresses';
+    expect(results(undefined, newer).map((r) => r.status)).toEqual(nodes.flatMap(() => ['pass', 'pass', 'pass']));
+    const dump = fixtureText(newer, 'w1.node-dump.txt');
+    expect(dump).toContain('-A FORWARD -j DOCKER-FORWARD\n');
+    expect(dump).toContain('-A DOCKER-FORWARD -j DOCKER-INGRESS\n');
+    expect(dump).not.toContain('-A FORWARD -j DOCKER-INGRESS');
   });
+
+  it('catch a FORWARD that no longer reaches DOCKER-INGRESS on Docker 28.5.2', () => {
+    const cut = results(
+      (file, text) => (file === 'w1.node-dump.txt' ? text.replace('-A DOCKER-FORWARD -j DOCKER-INGRESS\n', '') : text),
+      'docker-28.5.2-ingress-addresses',
+    );
+    expect(failed(cut)).toEqual([
+      ['ingress.host-rules', 'web-api-w1', 'no jump from filter FORWARD to DOCKER-INGRESS'],
+    ]);
+  });
+
+  it.each(['docker-20.10.5-ingress-addresses', 'docker-20.10.24-ingress-addresses'])(
+    'pass on %s too, whose rule for the replies matches with `-m state` instead of conntrack',
+    (older) => {
+      expect(results(undefined, older).map((r) => r.status)).toEqual(nodes.flatMap(() => ['pass', 'pass', 'pass']));
+      expect(fixtureText(older, 'w1.node-dump.txt')).toContain(
+        '-A DOCKER-INGRESS -p tcp -m state --state RELATED,ESTABLISHED -m tcp --sport 8080 -j ACCEPT',
+      );
+    },
+  );
 
   it("catch a VIP's alias gone from the lb interface, and an alias left for no VIP", () => {
     const edited = results(

@@ -1,4 +1,5 @@
 import { formatSpreadFromEveryNode } from '../../harness/report/spread-report.js';
+import { judgeEveryNode } from '../../harness/traffic/spread-everywhere.js';
 import type { SpreadMeasurement } from '../../harness/traffic/spread.js';
 import { parseProbeRecords } from '../../harness/traffic/probe-records.js';
 import { defaultSpreadRequest } from '../../harness/traffic/spread.js';
@@ -48,5 +49,23 @@ describe('spread from every node, as printed', () => {
     expect(summary[2]).toMatch(/^ {2}w1 +FAIL +api\.1 \d+, api\.2 \d+ \(.+\)$/);
     expect(summary[3]).toBe('  w2    ERROR  timed out after 30 s waiting for api to resolve');
     expect(summary[4]).toBe('FAIL on w1, w2');
+  });
+
+  it('lists a node without a client as skipped, and judges the others alone', () => {
+    const equal = new Map([
+      ['api.1', 1],
+      ['api.2', 1],
+    ]);
+    const all = judgeEveryNode('api', [
+      { node: 'w2', measurement: measured('w2', equal) },
+      { node: 'w1', skipped: 'availability drain' },
+      { node: 'm1', measurement: measured('m1', equal) },
+    ]);
+    expect(all.pass).toBe(true);
+    expect(all.perNode.map((n) => n.node)).toEqual(['m1', 'w1', 'w2']);
+    const summary = formatSpreadFromEveryNode(all).split('\n').slice(-4);
+    expect(summary[1]).toBe('  w1    SKIP   no client task: availability drain');
+    expect(summary[3]).toBe('PASS');
+    expect(judgeEveryNode('api', [{ node: 'w1', skipped: 'node down' }]).pass).toBe(false);
   });
 });
