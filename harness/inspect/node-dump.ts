@@ -123,7 +123,7 @@ export function parseNodeDump(hostname: string, text: string): NodeDump {
   };
 }
 
-/** The API answers {"Version": ...}; the CLI fallback prints the version alone. */
+/** The version alone (the API's Server header, the CLI), or /version's JSON (earlier dumps; no Server header). */
 function versionOf(text: string): string {
   if (!text.startsWith('{')) return text;
   try {

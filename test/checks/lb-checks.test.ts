@@ -405,3 +405,17 @@ describe('lb.sysctls by engine version', () => {
     expect(sysctlResults('docker-20.10.24-web-api').map((r) => r.status)).toEqual(['pass', 'pass', 'pass']);
   });
 });
+
+describe('dataplane checks with a drained node (Docker 26.1.5, w2 drained; dumps read the version from a header)', () => {
+  it('pass on every node, and the drained node holds no lb state for backend', () => {
+    const fixture = clusterFixture('docker-26.1.5-drained-node', ['m1', 'w1', 'w2']);
+    expect(failures(evaluate(fixture))).toEqual([]);
+    const models = fixture.dumps.map((d) => buildNodeModel(d, fixture.swarm));
+    expect(models.map((m) => m.dockerVersion)).toEqual(['26.1.5+dfsg1', '26.1.5+dfsg1', '26.1.5+dfsg1']);
+    expect(models.map((m) => m.networks.some((n) => n.network === 'backend' && n.locations.length > 0))).toEqual([
+      true,
+      true,
+      false,
+    ]);
+  });
+});

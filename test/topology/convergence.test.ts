@@ -39,6 +39,19 @@ describe('deploy convergence', () => {
     ]);
   });
 
+  it('expects no global task on a drained node (w2 drained, captured on Docker 26.1.5)', () => {
+    const { swarm } = clusterFixture('docker-26.1.5-drained-node', []);
+    expect(swarm.nodes.map((n) => [n.hostname, n.status, n.availability]).sort()).toEqual([
+      ['cap-m1', 'ready', 'active'],
+      ['cap-w1', 'ready', 'active'],
+      ['cap-w2', 'ready', 'drain'],
+    ]);
+    expect(pendingServices(swarm, withReplicas(webApi, 'web', 'global'))).toEqual([
+      expect.stringMatching(/^web 1\/2 \[web\.\S+@cap-m1: running\]$/),
+    ]);
+    expect(pendingServices(swarm, webApi)).toEqual([]);
+  });
+
   it('says why a task failed: every task of broken was rejected for want of its image', () => {
     const { swarm } = clusterFixture('docker-26.1.5-rejected-task', []);
     const withBroken: Topology = {
