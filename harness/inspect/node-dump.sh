@@ -35,6 +35,8 @@ else
   # shellcheck disable=SC2086
   if [ -n "$ids" ]; then echo "=== network all"; docker network inspect --verbose $ids; fi
 fi
+# The kernel the node runs on (a bundle for an upstream report names it), by a builtin read.
+k=; { read -r k < /proc/sys/kernel/osrelease; } 2>/dev/null; echo "=== kernel"; echo "$k"
 # The node's own rules: the host side of the routing mesh (DOCKER-INGRESS in nat and filter).
 echo "=== host-iptables"; iptables-save 2>&1
 set -- "$netns_dir"/lb_*
