@@ -4,7 +4,7 @@
  * from here. A check's code reports results under these ids; a test fails when
  * a result carries an id that is not listed.
  */
-export type CheckFamily = 'lb' | 'ingress' | 'dns' | 'spread';
+export type CheckFamily = 'lb' | 'ingress' | 'ipsec' | 'dns' | 'spread';
 
 export interface CheckInfo {
   /**
@@ -29,6 +29,8 @@ export interface CheckInfo {
 const inLbNamespace =
   "each node's lb_<network id> namespace (or, before Docker 18.09, the client containers' own), read " +
   "with the node's iptables-save and ipvsadm (or /proc/net/ip_vs)";
+const inHostXfrm = "each node's own `ip -s xfrm state` and `ip xfrm policy` (read where an overlay is encrypted)";
+const everyEncryptedPeer = 'every encrypted overlay, on every node in its gossip, for each other node in it';
 const everyVipService = 'every vip-mode service on an overlay network, on every node with a task on that network';
 
 export const checkCatalog: readonly CheckInfo[] = [
@@ -293,6 +295,55 @@ export const checkCatalog: readonly CheckInfo[] = [
     finding: 'clients that balance by DNS reach addresses of tasks that are gone, or miss running ones',
     appliesTo: 'every service that shares a network with a probe service',
     relatedReports: ['moby#33790', 'moby#47728'],
+  },
+  {
+    id: 'ipsec.states',
+    family: 'ipsec',
+    title: 'an ESP security association each way with every peer of an encrypted overlay',
+    reads: inHostXfrm,
+    passes:
+      'for every other node in the gossip of an encrypted overlay (its Peers): one SA from this node to the peer and ' +
+      'one or more back (one per key), ESP in transport mode, reqid 0xd0c4e3 (13681891), rfc4106(gcm(aes)) with a ' +
+      '64-bit ICV',
+    finding: 'VXLAN to or from that peer cannot be encrypted or decrypted: traffic between those nodes is dropped',
+    appliesTo: everyEncryptedPeer,
+    relatedReports: ['moby#43382'],
+  },
+  {
+    id: 'ipsec.policy',
+    family: 'ipsec',
+    title: 'the outbound policy sends VXLAN to each peer through its SA',
+    reads: inHostXfrm,
+    passes:
+      'one outbound policy <node>/32 -> <peer>/32 udp dport 4789 with mark 0xd0c4e3/0xffffffff and one template: ' +
+      "ESP in transport mode from this node to the peer, reqid 0xd0c4e3, with the outbound SA's SPI",
+    finding: 'marked VXLAN to that peer leaves in clear (no policy) or through the wrong SA (the peer drops it)',
+    appliesTo: everyEncryptedPeer,
+    relatedReports: ['moby#43382'],
+  },
+  {
+    id: 'ipsec.leftovers',
+    family: 'ipsec',
+    title: 'no Docker IPsec state for a node that is no peer',
+    reads: inHostXfrm,
+    passes: 'every SA with reqid 0xd0c4e3 and every policy marked 0xd0c4e3 is between this node and a peer',
+    finding:
+      'state left behind for a node that left the network (or the swarm): stale keys, and a leak of its addresses',
+    appliesTo: 'every node with an encrypted overlay',
+    relatedReports: [],
+  },
+  {
+    id: 'ipsec.rules',
+    family: 'ipsec',
+    title: "the encrypted overlay's VXLAN id is marked on the way out and dropped in clear on the way in",
+    reads: "each node's own iptables-save",
+    passes:
+      "mangle OUTPUT marks the network's VXLAN datagrams (udp 4789, a u32 or bpf match on its VXLAN id) with " +
+      '0xd0c4e3, and filter INPUT drops those that arrive without IPsec (-m policy --dir in --pol none)',
+    finding:
+      'without the mark the policy never applies (VXLAN leaves in clear); without the drop clear VXLAN is accepted',
+    appliesTo: 'every node with an encrypted overlay',
+    relatedReports: ['moby#43382'],
   },
   {
     id: 'spread.<service>',

@@ -8,6 +8,7 @@ import type { CheckResult } from './check-result.js';
 import { familySelected, selected, type TestFilter } from './check-filter.js';
 import { runDnsChecks } from './dns-checks.js';
 import { runIngressChecks } from './ingress-checks.js';
+import { runIpsecChecks } from './ipsec-checks.js';
 import { runLbChecks } from './lb-checks.js';
 
 export interface DataplaneSnapshot {
@@ -41,7 +42,11 @@ export async function snapshotDataplane(cluster: Cluster, options: SnapshotOptio
 
 export function evaluateDataplane(snapshot: DataplaneSnapshot): CheckResult[] {
   return [
-    ...snapshot.models.flatMap((model) => [...runLbChecks(model), ...runIngressChecks(model, snapshot.swarm)]),
+    ...snapshot.models.flatMap((model) => [
+      ...runLbChecks(model),
+      ...runIngressChecks(model, snapshot.swarm),
+      ...runIpsecChecks(model, snapshot.swarm),
+    ]),
     ...runDnsChecks(snapshot.dns ?? [], snapshot.swarm),
   ];
 }

@@ -3,6 +3,7 @@ import { type IptablesRule, type MarkRule, markRulesOf, parseIptablesRules } fro
 import { parseIpvs, type IpvsService } from './ipvs.js';
 import { parseNetworkInspect, type NodeNetworkView, type NodeServiceView } from './network-inspect.js';
 import type { NamespaceDump, NodeDump } from './node-dump.js';
+import { parseXfrmPolicies, parseXfrmStates, type XfrmPolicy, type XfrmState } from './xfrm.js';
 import { isRunningTask, taskName, type SwarmService, type SwarmState, type SwarmTask } from './swarm-state.js';
 
 /** A namespace's load-balancer state as the kernel holds it. */
@@ -64,6 +65,8 @@ export interface NodeLbModel {
   all: KernelLbState[];
   /** The node's own iptables rules (the host side of the routing mesh); undefined when the dump did not read them. */
   hostRules?: IptablesRule[];
+  /** The node's IPsec state; undefined when the dump did not read it (no encrypted overlay). */
+  ipsec?: { states: XfrmState[]; policies: XfrmPolicy[] };
 }
 
 function kernelState(ns: NamespaceDump): KernelLbState {
@@ -157,5 +160,13 @@ export function buildNodeModel(dump: NodeDump, swarm: SwarmState): NodeLbModel {
     ...(dump.hostIptables === undefined
       ? {}
       : { hostRules: parseIptablesRules(dump.hostIptables, `iptables-save on ${dump.hostname}`) }),
+    ...(dump.xfrmStates === undefined
+      ? {}
+      : {
+          ipsec: {
+            states: parseXfrmStates(dump.xfrmStates, `ip xfrm state on ${dump.hostname}`),
+            policies: parseXfrmPolicies(dump.xfrmPolicies ?? '', `ip xfrm policy on ${dump.hostname}`),
+          },
+        }),
   };
 }

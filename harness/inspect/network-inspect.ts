@@ -16,6 +16,12 @@ export interface NodeNetworkView {
   id: string;
   ingress: boolean;
   subnet?: string;
+  /** The overlay's `encrypted` option: IPsec between the nodes that share it. */
+  encrypted: boolean;
+  /** The VXLAN network id (the first of `com.docker.network.driver.overlay.vxlanid_list`). */
+  vni?: number;
+  /** The nodes in the network's gossip, this one included, by their underlay address. */
+  peers: { name: string; ip: string }[];
   /** Container id (or lb-<net>) -> address on this network, as attached on this node. */
   containers: { key: string; name: string; ip: string }[];
   services: NodeServiceView[];
@@ -40,11 +46,19 @@ export function parseNetworkInspect(jsonDocuments: readonly string[], what: stri
     const n = record(raw);
     const config = (record(n['IPAM'])['Config'] as unknown[] | null) ?? [];
     const subnet = record(config[0])['Subnet'];
+    const options = record(n['Options']);
+    const vni = Number.parseInt(String(options['com.docker.network.driver.overlay.vxlanid_list'] ?? ''), 10);
     return {
       name: String(n['Name'] ?? ''),
       id: String(n['Id'] ?? ''),
       ingress: n['Ingress'] === true,
       ...(typeof subnet === 'string' ? { subnet } : {}),
+      encrypted: 'encrypted' in options,
+      ...(Number.isNaN(vni) ? {} : { vni }),
+      peers: ((n['Peers'] as unknown[] | null) ?? []).map((p) => ({
+        name: String(record(p)['Name'] ?? ''),
+        ip: String(record(p)['IP'] ?? ''),
+      })),
       containers: Object.entries(record(n['Containers'])).map(([key, c]) => ({
         key,
         name: String(record(c)['Name'] ?? ''),

@@ -5,6 +5,7 @@
 # forks as little as it can: one curl per round of API calls, shell globs
 # instead of ls, one nsenter per namespace, builtins (read) for files.
 netns_dir=$1
+withhold_keys='s/^([[:space:]]+(aead|enc|auth|auth-trunc|comp) [^ ]+) 0x[0-9a-f]+/\1 (key withheld)/'
 if has_curl; then
   # The version comes from the Server header of the network list: /version asks containerd and runs runc, which
   # costs half a second under emulation. Docker answers each call with one line of JSON; curl prints them in URL order.
@@ -14,6 +15,10 @@ if has_curl; then
       case $line in "Server: Docker/"*) version=${line#Server: Docker/} version=${version%% *} ;; esac
     done
     read -r list
+    # An encrypted overlay: the IPsec state Docker programs between this node and its peers (see xfrm.ts).
+    # The SAs' keys are withheld: dumps end up in CI artifacts and bundles.
+    case $list in *'"encrypted"'*) echo "=== xfrm-state"; ip -s xfrm state 2>&1 | sed -E "$withhold_keys"
+      echo "=== xfrm-policy"; ip xfrm policy 2>&1 ;; esac
     # Without the header (a proxy in between), /version's JSON.
     [ -n "$version" ] || version=$(api http://docker/version)
     echo "=== version"; echo "$version"
@@ -34,6 +39,7 @@ else
   ids=$(docker network ls -q --filter driver=overlay)
   # shellcheck disable=SC2086
   if [ -n "$ids" ]; then echo "=== network all"; docker network inspect --verbose $ids; fi
+  echo "=== xfrm-state"; ip -s xfrm state 2>&1 | sed -E "$withhold_keys"; echo "=== xfrm-policy"; ip xfrm policy 2>&1
 fi
 # The kernel the node runs on (a bundle for an upstream report names it), by a builtin read.
 k=; { read -r k < /proc/sys/kernel/osrelease; } 2>/dev/null; echo "=== kernel"; echo "$k"

@@ -46,6 +46,9 @@ export interface NodeDump {
   containers: ContainerSandbox[];
   /** iptables-save in the node's own namespace; undefined in dumps from before swarmlab read it. */
   hostIptables?: string;
+  /** `ip xfrm state` and `ip xfrm policy` in the node's own namespace; read only where an overlay is encrypted. */
+  xfrmStates?: string;
+  xfrmPolicies?: string;
 }
 
 export function parseNodeDump(hostname: string, text: string): NodeDump {
@@ -63,6 +66,8 @@ export function parseNodeDump(hostname: string, text: string): NodeDump {
   let dockerVersion = '';
   const containers: ContainerSandbox[] = [];
   let hostIptables: string | undefined;
+  let xfrmStates: string | undefined;
+  let xfrmPolicies: string | undefined;
   for (const section of sections) {
     switch (section.kind) {
       case 'netns':
@@ -92,6 +97,12 @@ export function parseNodeDump(hostname: string, text: string): NodeDump {
       case 'host-iptables':
         hostIptables = section.text;
         break;
+      case 'xfrm-state':
+        xfrmStates = section.text;
+        break;
+      case 'xfrm-policy':
+        xfrmPolicies = section.text;
+        break;
       case 'network':
         if (section.text.trim()) networksJson.push(section.text.trim());
         break;
@@ -120,6 +131,8 @@ export function parseNodeDump(hostname: string, text: string): NodeDump {
     networksJson,
     containers,
     ...(hostIptables === undefined ? {} : { hostIptables }),
+    ...(xfrmStates === undefined ? {} : { xfrmStates }),
+    ...(xfrmPolicies === undefined ? {} : { xfrmPolicies }),
   };
 }
 

@@ -94,7 +94,7 @@ export async function runPipeline(options: RunOptions, log: Logger): Promise<Run
       deployLab(runningEngine, topology, options.nodeImage ? { nodeImage: options.nodeImage } : {}, log),
     );
     const deployed = lab;
-    const dataplaneFamilies = (['lb', 'ingress', 'dns'] as const).filter((f) => familySelected(filter, f));
+    const dataplaneFamilies = (['lb', 'ingress', 'ipsec', 'dns'] as const).filter((f) => familySelected(filter, f));
     if (dataplaneFamilies.length === 0) log.info('dataplane: no check selected by --test, nothing read');
     else
       await stage('dataplane', async () => {

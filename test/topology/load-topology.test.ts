@@ -14,7 +14,13 @@ services:
 describe('topology files', () => {
   it('loads every shipped topology', async () => {
     const files = (await readdir('topologies')).filter((f) => f.endsWith('.yaml'));
-    expect(files.sort()).toEqual(['ingress.yaml', 'multi-network.yaml', 'web-api-dnsrr.yaml', 'web-api.yaml']);
+    expect(files.sort()).toEqual([
+      'encrypted.yaml',
+      'ingress.yaml',
+      'multi-network.yaml',
+      'web-api-dnsrr.yaml',
+      'web-api.yaml',
+    ]);
     for (const file of files) expect((await loadTopology(`topologies/${file}`)).services.length).toBeGreaterThan(0);
   });
 
