@@ -5,21 +5,7 @@ import { ParseError } from './parse-error.js';
  * node and each peer of an encrypted overlay (libnetwork's overlay encryption).
  */
 
-/** A security association: one direction of one peer's ESP flow. */
-export interface XfrmState {
-  src: string;
-  dst: string;
-  proto: string;
-  spi: number;
-  reqid: number;
-  mode: string;
-  /** The AEAD algorithm and its ICV length in bits (`aead rfc4106(gcm(aes)) 0x... 64`); the key is not kept. */
-  aead?: { name: string; icvBits: number };
-  /** Packets through the SA so far (`ip -s`: `lifetime current:` then `B(bytes), P(packets)`). */
-  packets?: number;
-}
-
-/** The template a policy applies: which SA encrypts what it matches. */
+/** Which SA: the addresses, protocol, SPI, reqid and mode; what a policy's template names too. */
 export interface XfrmTemplate {
   src: string;
   dst: string;
@@ -27,6 +13,14 @@ export interface XfrmTemplate {
   spi: number;
   reqid: number;
   mode: string;
+}
+
+/** A security association: one direction of one peer's ESP flow. */
+export interface XfrmState extends XfrmTemplate {
+  /** The AEAD algorithm and its ICV length in bits (`aead rfc4106(gcm(aes)) 0x... 64`); the key is not kept. */
+  aead?: { name: string; icvBits: number };
+  /** Packets through the SA so far (`ip -s`: `lifetime current:` then `B(bytes), P(packets)`). */
+  packets?: number;
 }
 
 /** A security policy: which packets (selector and mark) go through which template. */
