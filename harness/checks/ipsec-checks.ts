@@ -57,7 +57,9 @@ function checkStates(subject: CheckSubject, states: readonly XfrmState[], local:
     check: 'ipsec.states',
     status: problems.length ? 'fail' : 'pass',
     ...subject,
-    expected: `one ESP SA ${local} -> ${peer.ip} and one or more ${peer.ip} -> ${local} (one per key), transport mode, reqid ${dockerIpsecMark}, rfc4106(gcm(aes)) with a 64-bit ICV`,
+    expected:
+      `one ESP SA ${local} -> ${peer.ip} and one or more ${peer.ip} -> ${local} (one per key), transport mode, ` +
+      `reqid ${dockerIpsecMark}, rfc4106(gcm(aes)) with a 64-bit ICV`,
     seen:
       problems.join('; ') ||
       `out spi ${out.map((s) => hex(s.spi)).join(', ')}; in spi ${inbound.map((s) => hex(s.spi)).join(', ')}`,
@@ -107,7 +109,9 @@ function checkPolicy(
     check: 'ipsec.policy',
     status: problems.length ? 'fail' : 'pass',
     ...subject,
-    expected: `one outbound policy ${local}/32 -> ${peer.ip}/32 udp dport ${vxlanPort}, mark ${hex(dockerIpsecMark)}/0xffffffff, through the ESP SA to ${peer.ip} (transport, reqid ${dockerIpsecMark})`,
+    expected:
+      `one outbound policy ${local}/32 -> ${peer.ip}/32 udp dport ${vxlanPort}, mark ${hex(dockerIpsecMark)}/0xffffffff, ` +
+      `through the ESP SA to ${peer.ip} (transport, reqid ${dockerIpsecMark})`,
     seen: problems.join('; ') || `${policy?.text}; spi ${hex(policy?.templates[0]?.spi ?? 0)}`,
   };
 }
@@ -162,7 +166,9 @@ function checkRules(subject: CheckSubject, rules: readonly IptablesRule[], vni: 
     check: 'ipsec.rules',
     status: problems.length ? 'fail' : 'pass',
     ...subject,
-    expected: `mangle OUTPUT marks VXLAN id ${vni} (udp ${vxlanPort}) ${hex(dockerIpsecMark)}; filter INPUT drops it when it arrives without IPsec (--pol none)`,
+    expected:
+      `mangle OUTPUT marks VXLAN id ${vni} (udp ${vxlanPort}) ${hex(dockerIpsecMark)}; ` +
+      'filter INPUT drops it when it arrives without IPsec (--pol none)',
     seen: problems.join('; ') || [...marks, ...drops].map((r) => r.text).join('; '),
   };
 }
