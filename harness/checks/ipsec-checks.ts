@@ -42,10 +42,13 @@ function saProblems(sa: XfrmState): string[] {
 
 const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
 const ours = (sa: { reqid: number }) => sa.reqid === dockerIpsecMark;
+/** Docker's SAs from one address to another. */
+const between = (states: readonly XfrmState[], src: string, dst: string) =>
+  states.filter((s) => ours(s) && s.src === src && s.dst === dst);
 
 function checkStates(subject: CheckSubject, states: readonly XfrmState[], local: string, peer: Peer): CheckResult {
-  const out = states.filter((s) => ours(s) && s.src === local && s.dst === peer.ip);
-  const inbound = states.filter((s) => ours(s) && s.src === peer.ip && s.dst === local);
+  const out = between(states, local, peer.ip);
+  const inbound = between(states, peer.ip, local);
   const problems = [
     ...(out.length === 1 ? [] : [`${out.length} SAs ${local} -> ${peer.ip}`]),
     ...(inbound.length > 0 ? [] : [`no SA ${peer.ip} -> ${local}`]),
@@ -99,7 +102,7 @@ function checkPolicy(
   const policies = ipsec.policies.filter(
     (p) => p.dir === 'out' && p.src === `${local}/32` && p.dst === `${peer.ip}/32`,
   );
-  const outSpi = ipsec.states.find((s) => ours(s) && s.src === local && s.dst === peer.ip)?.spi;
+  const outSpi = between(ipsec.states, local, peer.ip)[0]?.spi;
   const [policy] = policies;
   const problems =
     policies.length === 1 && policy
@@ -149,7 +152,8 @@ export function vxlanIdOf(rule: IptablesRule): number | undefined {
 }
 
 function checkRules(subject: CheckSubject, rules: readonly IptablesRule[], vni: number): CheckResult {
-  const vxlan = (r: IptablesRule) => /-p udp\b/.test(r.text) && /--dport 4789\b/.test(r.text) && vxlanIdOf(r) === vni;
+  const vxlan = (r: IptablesRule) =>
+    /-p udp\b/.test(r.text) && new RegExp(`--dport ${vxlanPort}\\b`).test(r.text) && vxlanIdOf(r) === vni;
   const marks = rules.filter(
     (r) =>
       r.table === 'mangle' && r.chain === 'OUTPUT' && r.target === 'MARK' && r.mark === dockerIpsecMark && vxlan(r),

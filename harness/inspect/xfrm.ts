@@ -59,6 +59,16 @@ function number(value: string | undefined): number {
   return value === undefined ? Number.NaN : Number(value.replace(/\(.*$/, ''));
 }
 
+/** What names an SA besides its addresses, as a state's and a template's lines write it. */
+function saFields(words: readonly string[]): Omit<XfrmTemplate, 'src' | 'dst'> {
+  return {
+    proto: after(words, 'proto') ?? '',
+    spi: number(after(words, 'spi')),
+    reqid: number(after(words, 'reqid')),
+    mode: after(words, 'mode') ?? '',
+  };
+}
+
 function sourceAndDestination(first: string, source: string, line: number): { src: string; dst: string } {
   const words = first.split(/\s+/);
   const src = after(words, 'src');
@@ -76,10 +86,7 @@ export function parseXfrmStates(text: string, source: string): XfrmState[] {
     const packets = rest.includes('lifetime current:') ? /(\d+)\(packets\)/.exec(current)?.[1] : undefined;
     return {
       ...sourceAndDestination(first, source, line),
-      proto: after(words, 'proto') ?? '',
-      spi: number(after(words, 'spi')),
-      reqid: number(after(words, 'reqid')),
-      mode: after(words, 'mode') ?? '',
+      ...saFields(words),
       ...(aead ? { aead: { name: aead[1] ?? '', icvBits: number(aead[aead.length - 1]) } } : {}),
       ...(packets === undefined ? {} : { packets: Number(packets) }),
     };
@@ -89,23 +96,13 @@ export function parseXfrmStates(text: string, source: string): XfrmState[] {
 export function parseXfrmPolicies(text: string, source: string): XfrmPolicy[] {
   return entries(text).map(({ first, line, rest }) => {
     const selector = first.split(/\s+/);
-    const lines = rest.join('\n');
-    // Each template starts with `tmpl src A dst B` and goes on with `proto esp spi ... reqid ... mode ...`.
-    const templates = lines
-      .split(/^tmpl /m)
-      .slice(1)
-      .map((t) => {
-        const words = t.split(/\s+/);
-        return {
-          src: after(words, 'src') ?? '',
-          dst: after(words, 'dst') ?? '',
-          proto: after(words, 'proto') ?? '',
-          spi: number(after(words, 'spi')),
-          reqid: number(after(words, 'reqid')),
-          mode: after(words, 'mode') ?? '',
-        };
-      });
-    const head = lines.split(/^tmpl /m)[0]?.split(/\s+/) ?? [];
+    // The policy's own attributes, then each template: `tmpl src A dst B` and `proto esp spi ... reqid ... mode ...`.
+    const [own = '', ...tmpls] = rest.join('\n').split(/^tmpl /m);
+    const templates = tmpls.map((t) => {
+      const words = t.split(/\s+/);
+      return { src: after(words, 'src') ?? '', dst: after(words, 'dst') ?? '', ...saFields(words) };
+    });
+    const head = own.split(/\s+/);
     const mark = after(head, 'mark')?.split('/');
     const proto = after(selector, 'proto');
     const dport = after(selector, 'dport');

@@ -8,7 +8,7 @@ import { cleanupOnInterrupt, sharedCleanup } from '../core/interrupt.js';
 import type { Logger } from '../core/log.js';
 import { probeImage } from '../images/probe-image.js';
 import { waitUntilResolves } from '../inspect/dns-view.js';
-import { readSwarmState, runningTaskContainers, type SwarmNodeState, type SwarmState } from '../inspect/swarm-state.js';
+import { readSwarmState, type SwarmNodeState, type SwarmState, taskContainersOf } from '../inspect/swarm-state.js';
 import { serviceCreateArgs, undeployTopology, waitForConvergence } from '../topology/deploy.js';
 import type { Topology } from '../topology/topology.js';
 import { measureSpread, type SpreadMeasurement, type SpreadRequest } from './spread.js';
@@ -102,9 +102,11 @@ export async function withClientOnEveryNode<T>(
         await waitForConvergence(cluster, topology, deadline('converge'));
       },
     );
-    const clients = await runningTaskContainers(cluster, everyNodeClient);
+    // One read of the managers' state gives both the clients and the nodes without one.
+    const swarm = await readSwarmState(cluster);
+    const clients = taskContainersOf(cluster, swarm, everyNodeClient);
     const withClient = new Set(clients.map((c) => c.node.hostname));
-    const withoutClient = (await readSwarmState(cluster)).nodes
+    const withoutClient = swarm.nodes
       .filter((n) => !withClient.has(n.hostname))
       .map((n) => ({ node: n.hostname, why: whyNoTask(n) }));
     if (withoutClient.length) log.info(`no client on ${withoutClient.map((n) => `${n.node} (${n.why})`).join(', ')}`);
